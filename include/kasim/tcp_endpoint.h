@@ -1,0 +1,207 @@
+// One end of a TCP connection, following Linux's rules (net/ipv4/tcp_*.c).
+//
+// The endpoint does no I/O: every call takes the current time and appends
+// what the endpoint does (segments to send, errors for the application) to a
+// TcpOutput. Timers are deadlines the endpoint keeps itself; the simulator
+// wakes it at next_wakeup() (lazily, see event_queue.h). This keeps the
+// endpoint testable on its own and free of allocation per event.
+//
+// Rules modelled (sources in docs/linux-profile.md):
+//  * handshake with SYN/SYN-ACK retransmission (1 s initial RTO, doubling);
+//  * data with immediate ACKs (quick-ack mode), RTT estimation as
+//    tcp_rtt_estimator(), RTO = srtt + max(4*mdev, 200 ms), exponential
+//    backoff capped at 120 s, tail-loss probe, give-up by tcp_retries2 or
+//    TCP_USER_TIMEOUT with ETIMEDOUT and no RST;
+//  * keepalive exactly as tcp_keepalive_timer(): lazy timer, idle measured
+//    from the last acceptable ACK or in-order data, probe = ACK with
+//    seq snd_una-1 and no payload, give-up RST + ETIMEDOUT, TCP_USER_TIMEOUT;
+//  * RST acceptance (exact sequence), challenge ACKs for in-window RSTs,
+//    rate-limited answers to out-of-window segments (tcp_invalid_ratelimit);
+//  * FIN close with TIME_WAIT (60 s).
+// Not modelled: SACK, reordering buffers (out-of-order data is dropped and
+// recovered by retransmission), congestion control, delayed ACKs, window
+// scaling, TCP options.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kasim/linux_timer.h"
+#include "kasim/os_profile.h"
+#include "kasim/segment.h"
+#include "kasim/time.h"
+
+namespace kasim {
+
+enum class TcpState : uint8_t {
+  kClosed, kListen, kSynSent, kSynReceived, kEstablished,
+  kFinWait1, kFinWait2, kCloseWait, kClosing, kLastAck, kTimeWait,
+};
+const char* tcp_state_name(TcpState s);
+
+enum class SocketError : uint8_t { kNone, kEconnreset, kEtimedout, kEconnrefused, kEpipe };
+const char* socket_error_name(SocketError e);
+
+// Per-socket keepalive options as set with setsockopt(); unset fields use
+// the host's tunables. Units are the OS's own (Linux: seconds, ms for UT).
+struct KeepaliveOptions {
+  bool enabled = false;          // SO_KEEPALIVE
+  int64_t idle_s = 0;            // TCP_KEEPIDLE, 0 = unset
+  int64_t interval_s = 0;        // TCP_KEEPINTVL, 0 = unset
+  int count = 0;                 // TCP_KEEPCNT, 0 = unset
+  int64_t user_timeout_ms = 0;   // TCP_USER_TIMEOUT, 0 = off (also bounds data retransmission)
+};
+
+struct TcpEndpointConfig {
+  const OsProfile* os = nullptr;
+  const HostTunables* tunables = nullptr;
+  const LinuxClock* clock = nullptr;
+  Ipv4 local_addr = 0, remote_addr = 0;
+  uint16_t local_port = 0, remote_port = 0;
+  uint32_t iss = 0;
+};
+
+struct EmittedSegment {
+  Segment seg;
+  NoteKind note = NoteKind::kNone;
+  int64_t a = 0, b = 0;  // note arguments (see NoteKind)
+};
+
+// Something the application learns.
+enum class AppEventKind : uint8_t { kConnected, kError, kEof, kClosed };
+struct AppEvent {
+  AppEventKind kind;
+  SocketError error = SocketError::kNone;
+};
+
+struct TcpOutput {
+  std::vector<EmittedSegment> segments;
+  std::vector<AppEvent> app;
+  // Set when the endpoint discarded the incoming segment silently, with why.
+  NoteKind discarded = NoteKind::kNone;
+  void clear() {
+    segments.clear();
+    app.clear();
+    discarded = NoteKind::kNone;
+  }
+};
+
+class TcpEndpoint {
+ public:
+  TcpEndpoint() = default;
+  explicit TcpEndpoint(const TcpEndpointConfig& cfg);
+
+  // Client: connect() — sends the SYN.
+  void connect(Time now, TcpOutput& out);
+  // Server: wait for a SYN on the configured port.
+  void listen();
+  // Applies socket options at `now` (setsockopt order: SO_KEEPALIVE, then
+  // TCP_KEEPIDLE/INTVL/CNT, TCP_USER_TIMEOUT), re-arming the keepalive timer
+  // as the kernel does. Valid in any state; takes effect when established.
+  void set_keepalive(Time now, const KeepaliveOptions& opts);
+  // Application write of `bytes` bytes. Returns the error if the socket is
+  // dead (EPIPE after an error was reported, or the pending error).
+  SocketError send(Time now, uint64_t bytes, TcpOutput& out);
+  // close(): FIN after queued data.
+  void close(Time now, TcpOutput& out);
+  // close() with SO_LINGER 0, or the process killed: RST.
+  void abort(Time now, TcpOutput& out);
+  // The host lost all state (reboot/crash): no packets, state CLOSED.
+  void vanish();
+
+  void on_segment(Time now, const Segment& seg, TcpOutput& out);
+  // Runs whatever timers are due at `now`.
+  void on_timer(Time now, TcpOutput& out);
+  Time next_wakeup() const;
+
+  TcpState state() const { return state_; }
+  SocketError error() const { return error_; }
+  uint32_t snd_una() const { return snd_una_; }
+  uint32_t snd_nxt() const { return snd_nxt_; }
+  uint32_t rcv_nxt() const { return rcv_nxt_; }
+  uint32_t iss() const { return iss_; }
+  int probes_out() const { return probes_out_; }
+  int keepalive_probes_sent() const { return probes_total_; }
+  Time rto() const { return rto_; }
+  Time keepalive_deadline() const { return ka_fire_; }
+  const TcpEndpointConfig& config() const { return cfg_; }
+  // Effective keepalive values after socket options and tunables.
+  Time keepalive_idle() const;
+  Time keepalive_interval() const;
+  int keepalive_count() const;
+
+ private:
+  struct InFlight {
+    uint32_t seq;
+    uint32_t len;       // sequence space (FIN counts 1)
+    uint8_t flags;      // flags of the original transmission
+    Time sent;
+    bool retransmitted;
+  };
+  enum class RtxKind : uint8_t { kNone, kRto, kTlp };
+
+  Segment make(uint8_t flags, uint32_t seq, uint32_t len) const;
+  void emit(TcpOutput& out, uint8_t flags, uint32_t seq, uint32_t len, NoteKind note, int64_t a = 0,
+            int64_t b = 0);
+  void send_ack(TcpOutput& out, NoteKind note);
+  void push_data(Time now, TcpOutput& out);
+  void transmit_new(Time now, TcpOutput& out, uint8_t flags, uint32_t len, NoteKind note, int64_t a);
+  void fail(Time now, SocketError e, TcpOutput& out);
+  void enter_closed();
+  uint64_t jiffies(Time t) const { return cfg_.clock->jiffies(t); }
+  Time arm(Time now, uint64_t delay_jiffies, ArmContext ctx) const {
+    return cfg_.clock->timer_fire_time(now, delay_jiffies, ctx);
+  }
+  uint64_t keepalive_time_when() const;
+  uint64_t keepalive_intvl_when() const;
+  int keepalive_probes() const;
+  uint64_t keepalive_time_elapsed(Time now) const;
+
+  void handle_syn_sent(Time now, const Segment& seg, TcpOutput& out);
+  void handle_rst(Time now, const Segment& seg, TcpOutput& out);
+  void handle_ack(Time now, const Segment& seg, TcpOutput& out);
+  void rtt_sample(Time rtt);
+  void rearm_rto(Time now, ArmContext ctx);
+  void schedule_tlp(Time now);
+  void retransmit_timer(Time now, TcpOutput& out);
+  void tlp_timer(Time now, TcpOutput& out);
+  void keepalive_timer(Time now, TcpOutput& out);
+  bool retransmits_timed_out(Time now, int boundary, Time rto_base) const;
+  Time clamp_rto_to_user_timeout(Time now) const;
+
+  TcpEndpointConfig cfg_;
+  TcpState state_ = TcpState::kClosed;
+  SocketError error_ = SocketError::kNone;
+  bool error_reported_ = false;
+  uint32_t iss_ = 0, irs_ = 0;
+  uint32_t snd_una_ = 0, snd_nxt_ = 0, rcv_nxt_ = 0;
+  uint64_t unsent_ = 0;          // bytes written but not yet sent
+  bool fin_queued_ = false;      // close() called; FIN goes after unsent data
+  std::vector<InFlight> inflight_;
+  uint64_t last_write_bytes_ = 0;
+
+  // RTT estimation (microseconds, Linux scaling: srtt x8, mdev x4).
+  int64_t srtt_us_ = 0, mdev_us_ = 0, mdev_max_us_ = 0, rttvar_us_ = 0;
+  uint32_t rtt_seq_ = 0;
+  Time rto_;
+  int retransmits_ = 0;          // icsk_retransmits
+  Time retrans_stamp_ = Time::never();  // first retransmission, never if none
+  bool tlp_outstanding_ = false;
+
+  // Timers (fire times after wheel rounding; never = not armed).
+  Time rtx_fire_ = Time::never();
+  RtxKind rtx_kind_ = RtxKind::kNone;
+  Time ka_fire_ = Time::never();
+  Time timewait_fire_ = Time::never();
+
+  // Keepalive.
+  KeepaliveOptions ka_;
+  int probes_out_ = 0;
+  int probes_total_ = 0;
+  uint64_t rcv_tstamp_ = 0;      // jiffies of the last acceptable ACK
+  uint64_t lrcvtime_ = 0;        // jiffies of the last in-order data
+  uint64_t last_oow_ack_ = 0;    // jiffies of the last answer to an out-of-window segment
+  bool oow_answered_ = false;
+};
+
+}  // namespace kasim

@@ -1,0 +1,151 @@
+// What a run produces: one record per packet per capture point, and one
+// outcome per connection. All output goes through the TraceSink interface;
+// the text (tcpdump-like) and JSON-lines sinks format, the memory sink keeps
+// records for tests and for `check`.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "kasim/segment.h"
+#include "kasim/tcp_endpoint.h"
+#include "kasim/time.h"
+
+namespace kasim {
+
+struct Scenario;
+
+enum class CaptureDir : uint8_t {
+  kOut,      // the node sent it (an endpoint, or a middlebox's own RST)
+  kIn,       // a host received it
+  kForward,  // a middlebox passed it on
+  kDrop,     // a middlebox or link did not pass it on
+};
+const char* capture_dir_name(CaptureDir d);
+
+struct TraceRecord {
+  Time t;
+  uint32_t node = 0;    // capture point (scenario node index)
+  uint32_t origin = 0;  // node that created the packet
+  uint32_t conn = 0;    // connection index
+  CaptureDir dir = CaptureDir::kOut;
+  Segment seg;
+  NoteKind why = NoteKind::kNone;    // why the packet exists
+  int64_t why_a = 0, why_b = 0;
+  NoteKind fate = NoteKind::kNone;   // what happened to it here (drops, discards)
+  int64_t fate_a = 0;
+};
+
+// A short machine-readable class of packet: syn, syn-ack, data, ack,
+// keepalive-probe, keepalive-ack, retransmission, tlp, fin, rst.
+const char* packet_kind(NoteKind why);
+
+enum class Fate : uint8_t { kAlive, kClosed, kReset, kTimedOut, kRefused, kNeverConnected };
+const char* fate_name(Fate f);
+
+struct SideOutcome {
+  TcpState state = TcpState::kClosed;
+  bool connected = false;
+  SocketError error = SocketError::kNone;
+  Time error_at = Time::never();
+  std::string error_cause;     // e.g. "RST from fw (no state, expired at 3603.000000)"
+  Time eof_at = Time::never();
+  int keepalive_probes = 0;
+  uint64_t segments_sent = 0;
+};
+
+struct ConnectionOutcome {
+  uint32_t conn = 0;
+  std::string name;
+  Fate fate = Fate::kAlive;
+  Time at = Time::never();     // when the fate was sealed (first error or close)
+  std::string killer;          // node or link that caused it; empty if none
+  SideOutcome side[2];         // [client, server]
+  bool half_open = false;      // one side died, the other still thinks it is open
+};
+
+struct RunSummary {
+  Time end;
+  uint64_t events = 0;
+  uint64_t packets = 0;
+};
+
+class TraceSink {
+ public:
+  virtual ~TraceSink() = default;
+  virtual void begin(const Scenario&) {}
+  virtual void record(const TraceRecord&) {}
+  virtual void outcome(const ConnectionOutcome&) {}
+  virtual void end(const RunSummary&) {}
+  // False when the sink wants no per-packet records (nothing is formatted).
+  virtual bool wants_records() const { return true; }
+};
+
+// Describes a record's reason in words, with the numbers filled in.
+std::string describe_note(NoteKind why, int64_t a, int64_t b, const std::string& origin_name);
+std::string describe_fate(NoteKind fate, int64_t a);
+
+// tcpdump-like text, one line per record, then the outcomes.
+class TextSink : public TraceSink {
+ public:
+  explicit TextSink(std::FILE* out) : out_(out) {}
+  void begin(const Scenario& s) override;
+  void record(const TraceRecord& r) override;
+  void outcome(const ConnectionOutcome& o) override;
+  void end(const RunSummary& s) override;
+
+ private:
+  std::FILE* out_;
+  const Scenario* scenario_ = nullptr;
+  bool outcome_header_ = false;
+};
+
+// One JSON object per line: {"type":"packet",...} ... {"type":"outcome",...}.
+class JsonSink : public TraceSink {
+ public:
+  explicit JsonSink(std::FILE* out) : out_(out) {}
+  void begin(const Scenario& s) override;
+  void record(const TraceRecord& r) override;
+  void outcome(const ConnectionOutcome& o) override;
+  void end(const RunSummary& s) override;
+
+ private:
+  std::FILE* out_;
+  const Scenario* scenario_ = nullptr;
+};
+
+// Keeps everything in memory (tests, expectation checks).
+class MemorySink : public TraceSink {
+ public:
+  void record(const TraceRecord& r) override { records.push_back(r); }
+  void outcome(const ConnectionOutcome& o) override { outcomes.push_back(o); }
+  void end(const RunSummary& s) override { summary = s; }
+  std::vector<TraceRecord> records;
+  std::vector<ConnectionOutcome> outcomes;
+  RunSummary summary;
+};
+
+// Sends everything to several sinks.
+class TeeSink : public TraceSink {
+ public:
+  void add(TraceSink* s) { sinks_.push_back(s); }
+  void begin(const Scenario& s) override { for (auto* k : sinks_) k->begin(s); }
+  void record(const TraceRecord& r) override { for (auto* k : sinks_) if (k->wants_records()) k->record(r); }
+  void outcome(const ConnectionOutcome& o) override { for (auto* k : sinks_) k->outcome(o); }
+  void end(const RunSummary& s) override { for (auto* k : sinks_) k->end(s); }
+  bool wants_records() const override {
+    for (auto* k : sinks_) if (k->wants_records()) return true;
+    return false;
+  }
+
+ private:
+  std::vector<TraceSink*> sinks_;
+};
+
+// A record as one text line (no newline), as TextSink prints it.
+std::string format_record_text(const Scenario& s, const TraceRecord& r);
+std::string format_outcome_text(const Scenario& s, const ConnectionOutcome& o);
+
+}  // namespace kasim

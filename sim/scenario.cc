@@ -1,0 +1,553 @@
+// The scenario loader: the only code that includes yaml-cpp. It checks each
+// mapping's keys before converting values, so an unknown or misspelt key is
+// reported with the nearest valid one, and every message carries the
+// position of the offending text.
+#include "kasim/scenario.h"
+
+#include <array>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "kasim/topology.h"
+
+namespace kasim {
+
+size_t Scenario::node_index(std::string_view n) const {
+  for (size_t i = 0; i < hosts.size(); ++i)
+    if (hosts[i].name == n) return i;
+  for (size_t i = 0; i < middleboxes.size(); ++i)
+    if (middleboxes[i].name == n) return hosts.size() + i;
+  return SIZE_MAX;
+}
+
+std::string_view Scenario::node_name(size_t node) const {
+  if (node < hosts.size()) return hosts[node].name;
+  return middleboxes[node - hosts.size()].name;
+}
+
+namespace {
+
+__extension__ using i128 = __int128;
+
+struct LoadFailure {
+  YAML::Mark mark;
+  std::string message;
+};
+
+[[noreturn]] void fail_at(const YAML::Mark& m, std::string message) { throw LoadFailure{m, std::move(message)}; }
+[[noreturn]] void fail(const YAML::Node& n, std::string message) { fail_at(n.Mark(), std::move(message)); }
+
+SourceMark mark_of(const YAML::Node& n) { return SourceMark{n.Mark().line + 1, n.Mark().column + 1}; }
+
+const char* type_name(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "a scalar";
+    case YAML::NodeType::Null: return "nothing";
+    default: return "an undefined value";
+  }
+}
+
+void expect_map(const YAML::Node& n, std::string_view what) {
+  if (!n.IsMap()) fail(n, fmt::format("{} must be a mapping (key: value), got {}", what, type_name(n)));
+}
+void expect_seq(const YAML::Node& n, std::string_view what) {
+  if (!n.IsSequence()) fail(n, fmt::format("{} must be a list, got {}", what, type_name(n)));
+}
+
+std::string scalar(const YAML::Node& n, std::string_view what) {
+  if (!n.IsScalar()) fail(n, fmt::format("{} must be a single value, got {}", what, type_name(n)));
+  return n.Scalar();
+}
+
+// Rejects keys not in `allowed`, suggesting the nearest allowed one.
+void check_keys(const YAML::Node& map, std::string_view what, std::span<const std::string_view> allowed) {
+  std::set<std::string> seen;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const YAML::Node& k = it->first;
+    std::string key = scalar(k, fmt::format("a key in {}", what));
+    if (!seen.insert(key).second) fail(k, fmt::format("duplicate key '{}' in {}", key, what));
+    bool ok = false;
+    for (std::string_view a : allowed) ok = ok || a == key;
+    if (!ok)
+      fail(k, fmt::format("unknown key '{}' in {}{} (expected one of: {})", key, what, did_you_mean(key, allowed),
+                          join_alternatives(allowed)));
+  }
+}
+
+void require(const YAML::Node& map, std::string_view key, std::string_view what) {
+  if (!map[std::string(key)]) fail(map, fmt::format("{} is missing the required key '{}'", what, key));
+}
+
+Time duration(const YAML::Node& n, std::string_view what) {
+  std::string text = scalar(n, what);
+  std::string err;
+  auto t = parse_duration(text, &err);
+  if (!t) fail(n, fmt::format("{}: {}", what, err));
+  return *t;
+}
+
+int64_t integer(const YAML::Node& n, std::string_view what, int64_t lo, int64_t hi) {
+  std::string text = scalar(n, what);
+  size_t i = 0;
+  bool neg = !text.empty() && text[0] == '-';
+  if (neg) i = 1;
+  if (i >= text.size()) fail(n, fmt::format("{} must be a whole number, got '{}'", what, text));
+  i128 v = 0;
+  for (; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') fail(n, fmt::format("{} must be a whole number, got '{}'", what, text));
+    v = v * 10 + (text[i] - '0');
+    if (v > (i128)INT64_MAX) fail(n, fmt::format("{} is out of range: '{}' (expected {}..{})", what, text, lo, hi));
+  }
+  if (neg) v = -v;
+  if (v < lo || v > hi) fail(n, fmt::format("{} is out of range: {} (expected {}..{})", what, text, lo, hi));
+  return static_cast<int64_t>(v);
+}
+
+bool boolean(const YAML::Node& n, std::string_view what) {
+  std::string t = scalar(n, what);
+  if (t == "true" || t == "yes" || t == "on") return true;
+  if (t == "false" || t == "no" || t == "off") return false;
+  fail(n, fmt::format("{} must be true or false, got '{}'", what, t));
+}
+
+// "0.5%", "0.005" or "1e-3" is not accepted (exact decimals only).
+uint32_t probability_ppb(const YAML::Node& n, std::string_view what) {
+  std::string t = scalar(n, what);
+  bool percent = !t.empty() && t.back() == '%';
+  std::string digits = percent ? t.substr(0, t.size() - 1) : t;
+  // Reuse the exact decimal parser: a bare number of "seconds" is an exact
+  // fixed-point value in nanoseconds, i.e. parts per billion of one.
+  std::string err;
+  auto v = parse_duration(digits, &err);
+  if (digits.empty() || !v || digits.find_first_not_of("0123456789.") != std::string::npos)
+    fail(n, fmt::format("{} must be a probability like 0.01 or 1%, got '{}'", what, t));
+  int64_t ppb = v->count_ns();
+  if (percent) {
+    if (ppb % 100 != 0) fail(n, fmt::format("{} '{}' is finer than one part per billion", what, t));
+    ppb /= 100;
+  }
+  if (ppb > 1'000'000'000) fail(n, fmt::format("{} must be at most 1 (100%), got '{}'", what, t));
+  return static_cast<uint32_t>(ppb);
+}
+
+template <size_t N>
+std::string one_of(const YAML::Node& n, std::string_view what, const std::array<std::string_view, N>& options) {
+  std::string v = scalar(n, what);
+  for (std::string_view o : options)
+    if (o == v) return v;
+  fail(n, fmt::format("{} must be {}, got '{}'{}", what, join_alternatives(options), v, did_you_mean(v, options)));
+}
+
+class Loader {
+ public:
+  explicit Loader(Scenario& s) : s_(s) {}
+
+  void load(const YAML::Node& root) {
+    if (!root.IsMap()) fail(root, fmt::format("a scenario must be a mapping of keys (name, duration, hosts, ...), got {}", type_name(root)));
+    static constexpr std::array<std::string_view, 10> kTop{"name",  "description", "duration",    "seed",   "hosts",
+                                                          "middleboxes", "links", "connections", "faults", "capture"};
+    check_keys(root, "the scenario", kTop);
+    require(root, "duration", "the scenario");
+    require(root, "hosts", "the scenario");
+    require(root, "connections", "the scenario");
+    s_.name = root["name"] ? scalar(root["name"], "name") : std::string("unnamed");
+    if (root["description"]) s_.description = scalar(root["description"], "description");
+    s_.duration = duration(root["duration"], "duration");
+    if (s_.duration <= Time()) fail(root["duration"], "duration must be longer than 0s");
+    if (root["seed"]) s_.seed = static_cast<uint64_t>(integer(root["seed"], "seed", 0, INT64_MAX));
+    load_hosts(root["hosts"]);
+    if (root["middleboxes"]) load_middleboxes(root["middleboxes"]);
+    if (root["links"]) load_links(root["links"]);
+    load_connections(root["connections"]);
+    if (root["faults"]) load_faults(root["faults"]);
+    if (root["capture"]) load_capture(root["capture"]);
+  }
+
+ private:
+  // A node name that must exist; `hosts_only` rejects middleboxes.
+  size_t node_ref(const YAML::Node& n, std::string_view what, bool hosts_only) {
+    std::string name = scalar(n, what);
+    size_t idx = s_.node_index(name);
+    std::vector<std::string_view> names;
+    for (const auto& h : s_.hosts) names.push_back(h.name);
+    if (!hosts_only)
+      for (const auto& m : s_.middleboxes) names.push_back(m.name);
+    if (idx == SIZE_MAX)
+      fail(n, fmt::format("{} names '{}', which is not a {}{}", what, name, hosts_only ? "host" : "host or middlebox",
+                          did_you_mean(name, names)));
+    if (hosts_only && idx >= s_.hosts.size())
+      fail(n, fmt::format("{} must be a host, but '{}' is a middlebox", what, name));
+    return idx;
+  }
+
+  void check_new_name(const YAML::Node& key, const std::string& name) {
+    if (name.empty()) fail(key, "node names cannot be empty");
+    if (s_.node_index(name) != SIZE_MAX) fail(key, fmt::format("duplicate node name '{}'", name));
+  }
+
+  void load_hosts(const YAML::Node& hosts) {
+    expect_map(hosts, "hosts");
+    if (hosts.size() == 0) fail(hosts, "hosts must name at least one host");
+    static constexpr std::array<std::string_view, 4> kKeys{"os", "address", "hz", "sysctl"};
+    for (auto it = hosts.begin(); it != hosts.end(); ++it) {
+      HostSpec h;
+      h.name = scalar(it->first, "a host name");
+      check_new_name(it->first, h.name);
+      h.mark = mark_of(it->first);
+      const YAML::Node& body = it->second;
+      if (!body.IsNull()) {
+        expect_map(body, fmt::format("host '{}'", h.name));
+        check_keys(body, fmt::format("host '{}'", h.name), kKeys);
+      }
+      std::string os = body["os"] ? scalar(body["os"], "os") : std::string("linux");
+      h.os = find_os_profile(os);
+      if (h.os == nullptr)
+        fail(body["os"], fmt::format("unknown os '{}'{} (known: {})", os, did_you_mean(os, os_profile_names()),
+                                     join_alternatives(os_profile_names())));
+      h.tunables = h.os->defaults;
+      if (body["address"]) {
+        std::string a = scalar(body["address"], "address");
+        if (!parse_ipv4(a, &h.address))
+          fail(body["address"], fmt::format("address must be an IPv4 address like 10.0.0.1, got '{}'", a));
+      } else {
+        h.address = (10u << 24) | (static_cast<uint32_t>(s_.hosts.size() & 255) << 8) | 1u;
+      }
+      for (const HostSpec& o : s_.hosts)
+        if (o.address == h.address)
+          fail(body["address"] ? body["address"] : it->first,
+               fmt::format("address {} is already used by host '{}'", format_ipv4(h.address), o.name));
+      if (body["hz"]) {
+        if (h.os->default_hz == 0) fail(body["hz"], fmt::format("hz applies to Linux hosts only, not {}", os));
+        h.hz = static_cast<int>(integer(body["hz"], "hz", 0, 10000));
+        if (h.hz != 0 && 1'000'000'000 % h.hz != 0)
+          fail(body["hz"], fmt::format("hz must divide one second in whole nanoseconds (e.g. 100, 250, 300, 1000), got {}", h.hz));
+      }
+      if (body["sysctl"]) load_sysctls(body["sysctl"], h);
+      s_.hosts.push_back(std::move(h));
+    }
+  }
+
+  void load_sysctls(const YAML::Node& n, HostSpec& h) {
+    expect_map(n, fmt::format("sysctl of host '{}'", h.name));
+    std::vector<std::string_view> names;
+    for (const SysctlSpec& sp : h.os->sysctls) names.push_back(sp.name);
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      std::string key = scalar(it->first, "a sysctl name");
+      const SysctlSpec* spec = nullptr;
+      for (const SysctlSpec& sp : h.os->sysctls)
+        if (sp.name == key) spec = &sp;
+      if (spec == nullptr)
+        fail(it->first, fmt::format("unknown {} tunable '{}'{} (kasim knows: {})", h.os->name, key,
+                                    did_you_mean(key, names), join_alternatives(names)));
+      int64_t v = integer(it->second, key, spec->min, spec->max);
+      Time t = Time::ns(v * spec->unit_ns);
+      switch (spec->field) {
+        case SysctlField::kKeepaliveIdle: h.tunables.keepalive_idle = t; break;
+        case SysctlField::kKeepaliveInterval: h.tunables.keepalive_interval = t; break;
+        case SysctlField::kKeepaliveProbes: h.tunables.keepalive_probes = static_cast<int>(v); break;
+        case SysctlField::kRetries2: h.tunables.retries2 = static_cast<int>(v); break;
+        case SysctlField::kSynRetries: h.tunables.syn_retries = static_cast<int>(v); break;
+        case SysctlField::kSynAckRetries: h.tunables.synack_retries = static_cast<int>(v); break;
+        case SysctlField::kInvalidRatelimit: h.tunables.invalid_ratelimit = t; break;
+      }
+    }
+  }
+
+  void load_middleboxes(const YAML::Node& mbs) {
+    expect_map(mbs, "middleboxes");
+    static constexpr std::array<std::string_view, 5> kKeys{"type", "idle_timeout", "on_expiry", "syn_timeout",
+                                                           "close_timeout"};
+    static constexpr std::array<std::string_view, 1> kTypes{"firewall"};
+    static constexpr std::array<std::string_view, 2> kActions{"drop", "reset-sender"};
+    for (auto it = mbs.begin(); it != mbs.end(); ++it) {
+      MiddleboxSpec m;
+      m.name = scalar(it->first, "a middlebox name");
+      check_new_name(it->first, m.name);
+      m.mark = mark_of(it->first);
+      const YAML::Node& b = it->second;
+      std::string what = fmt::format("middlebox '{}'", m.name);
+      expect_map(b, what);
+      check_keys(b, what, kKeys);
+      require(b, "type", what);
+      one_of(b["type"], "type", kTypes);
+      if (b["idle_timeout"]) {
+        m.firewall.established = duration(b["idle_timeout"], "idle_timeout");
+        if (m.firewall.established <= Time()) fail(b["idle_timeout"], "idle_timeout must be longer than 0s");
+      }
+      if (b["syn_timeout"]) m.firewall.syn = duration(b["syn_timeout"], "syn_timeout");
+      if (b["close_timeout"]) m.firewall.closed = duration(b["close_timeout"], "close_timeout");
+      if (b["on_expiry"])
+        m.firewall.on_no_state = one_of(b["on_expiry"], "on_expiry", kActions) == "drop" ? NoStateAction::kDrop
+                                                                                         : NoStateAction::kResetSender;
+      s_.middleboxes.push_back(std::move(m));
+    }
+  }
+
+  void load_links(const YAML::Node& links) {
+    expect_seq(links, "links");
+    static constexpr std::array<std::string_view, 3> kKeys{"between", "delay", "loss"};
+    for (const YAML::Node& l : links) {
+      expect_map(l, "a link");
+      check_keys(l, "a link", kKeys);
+      require(l, "between", "a link");
+      require(l, "delay", "a link");
+      const YAML::Node& ends = l["between"];
+      if (!ends.IsSequence() || ends.size() != 2)
+        fail(ends, "between must list exactly two node names, e.g. [client, fw]");
+      LinkSpec spec;
+      size_t a = node_ref(ends[0], "between", false);
+      size_t b = node_ref(ends[1], "between", false);
+      if (a == b) fail(ends[1], "a link cannot join a node to itself");
+      spec.a = std::string(s_.node_name(a));
+      spec.b = std::string(s_.node_name(b));
+      for (const LinkSpec& o : s_.links)
+        if ((o.a == spec.a && o.b == spec.b) || (o.a == spec.b && o.b == spec.a))
+          fail(ends, fmt::format("duplicate link between {} and {}", spec.a, spec.b));
+      spec.delay = duration(l["delay"], "delay");
+      if (l["loss"]) spec.loss_ppb = probability_ppb(l["loss"], "loss");
+      spec.mark = mark_of(l);
+      s_.links.push_back(std::move(spec));
+    }
+  }
+
+  Side side_ref(const YAML::Node& n, const ConnectionSpec& c, std::string_view what) {
+    std::string v = scalar(n, what);
+    if (v == "client" || v == s_.hosts[c.client].name) return Side::kClient;
+    if (v == "server" || v == s_.hosts[c.server].name) return Side::kServer;
+    std::array<std::string_view, 4> opts{"client", "server", s_.hosts[c.client].name, s_.hosts[c.server].name};
+    fail(n, fmt::format("{} must be client or server (or the host's name), got '{}'{}", what, v, did_you_mean(v, opts)));
+  }
+
+  void load_keepalive(const YAML::Node& n, ConnectionSpec& c) {
+    expect_map(n, "keepalive");
+    static constexpr std::array<std::string_view, 2> kSides{"client", "server"};
+    check_keys(n, "keepalive", kSides);
+    static constexpr std::array<std::string_view, 6> kKeys{"enabled", "idle", "interval", "count", "user_timeout", "at"};
+    for (int s = 0; s < 2; ++s) {
+      const YAML::Node& b = n[std::string(kSides[static_cast<size_t>(s)])];
+      if (!b) continue;
+      const HostSpec& host = s_.hosts[s == 0 ? c.client : c.server];
+      std::string what = fmt::format("keepalive.{}", kSides[static_cast<size_t>(s)]);
+      expect_map(b, what);
+      check_keys(b, what, kKeys);
+      KeepaliveSpec& k = c.keepalive[s];
+      k.given = true;
+      k.options.enabled = b["enabled"] ? boolean(b["enabled"], "enabled") : true;
+      if (b["at"]) k.at = duration(b["at"], "at");
+      for (const SocketOptionSpec& o : host.os->socket_options) {
+        const YAML::Node& v = b[std::string(o.key)];
+        if (!v) continue;
+        int64_t value;
+        if (o.unit_ns == 0) {
+          value = integer(v, o.key, o.min, o.max);
+        } else {
+          Time t = duration(v, o.key);
+          if (t.count_ns() % o.unit_ns != 0)
+            fail(v, fmt::format("{} sets {}, which {} takes in whole {}: '{}' is not", o.key, o.os_name, host.os->name,
+                                o.unit == "s" ? "seconds" : "milliseconds", v.Scalar()));
+          value = t.count_ns() / o.unit_ns;
+          if (value < o.min || value > o.max)
+            fail(v, fmt::format("{} ({}) must be {}..{} {} on {}, got {} {}", o.key, o.os_name, o.min, o.max, o.unit,
+                                host.os->name, value, o.unit));
+        }
+        switch (o.option) {
+          case SocketOption::kIdle: k.options.idle_s = value; break;
+          case SocketOption::kInterval: k.options.interval_s = value; break;
+          case SocketOption::kCount: k.options.count = static_cast<int>(value); break;
+          case SocketOption::kUserTimeout: k.options.user_timeout_ms = value; break;
+        }
+      }
+      for (std::string_view key : {std::string_view("idle"), std::string_view("interval"), std::string_view("count"),
+                                   std::string_view("user_timeout")}) {
+        bool known = false;
+        for (const SocketOptionSpec& o : host.os->socket_options) known = known || o.key == key;
+        if (b[std::string(key)] && !known)
+          fail(b[std::string(key)], fmt::format("{} has no per-socket option for '{}'", host.os->name, key));
+      }
+    }
+  }
+
+  void load_traffic(const YAML::Node& n, ConnectionSpec& c) {
+    expect_seq(n, "traffic");
+    static constexpr std::array<std::string_view, 6> kKeys{"at", "every", "until", "from", "bytes", "action"};
+    static constexpr std::array<std::string_view, 3> kActions{"send", "close", "abort"};
+    for (const YAML::Node& t : n) {
+      expect_map(t, "a traffic step");
+      check_keys(t, "a traffic step", kKeys);
+      require(t, "from", "a traffic step");
+      TrafficStep st;
+      st.mark = mark_of(t);
+      st.from = side_ref(t["from"], c, "from");
+      if (t["at"]) st.at = duration(t["at"], "at");
+      else if (!t["every"]) fail(t, "a traffic step needs 'at' (a time) or 'every' (a period)");
+      if (t["every"]) {
+        st.every = duration(t["every"], "every");
+        if (st.every <= Time()) fail(t["every"], "every must be longer than 0s");
+      }
+      if (t["until"]) st.until = duration(t["until"], "until");
+      std::string action = t["action"] ? one_of(t["action"], "action", kActions) : std::string("send");
+      st.action = action == "send" ? AppAction::kSend : action == "close" ? AppAction::kClose : AppAction::kAbort;
+      if (st.action == AppAction::kSend) {
+        require(t, "bytes", "a send step");
+        st.bytes = static_cast<uint64_t>(integer(t["bytes"], "bytes", 1, int64_t{1} << 40));
+      } else if (t["bytes"]) {
+        fail(t["bytes"], fmt::format("bytes does not apply to action '{}'", action));
+      }
+      c.traffic.push_back(st);
+    }
+  }
+
+  void load_connections(const YAML::Node& conns) {
+    expect_seq(conns, "connections");
+    static constexpr std::array<std::string_view, 9> kKeys{"name", "client", "server", "port", "client_port",
+                                                          "open_at", "keepalive", "isn", "traffic"};
+    Topology topo(s_.node_count());
+    for (const LinkSpec& l : s_.links) topo.add_link(s_.node_index(l.a), s_.node_index(l.b), l.delay);
+    for (const YAML::Node& n : conns) {
+      expect_map(n, "a connection");
+      check_keys(n, "a connection", kKeys);
+      for (std::string_view k : {"name", "client", "server", "port"}) require(n, k, "a connection");
+      ConnectionSpec c;
+      c.mark = mark_of(n);
+      c.name = scalar(n["name"], "name");
+      for (const ConnectionSpec& o : s_.connections)
+        if (o.name == c.name) fail(n["name"], fmt::format("duplicate connection name '{}'", c.name));
+      c.client = node_ref(n["client"], "client", true);
+      c.server = node_ref(n["server"], "server", true);
+      if (c.client == c.server) fail(n["server"], "a connection needs two different hosts");
+      c.port = static_cast<uint16_t>(integer(n["port"], "port", 1, 65535));
+      if (n["client_port"]) c.client_port = static_cast<uint16_t>(integer(n["client_port"], "client_port", 1, 65535));
+      if (n["open_at"]) c.open_at = duration(n["open_at"], "open_at");
+      if (c.open_at >= s_.duration)
+        fail(n["open_at"], fmt::format("open_at ({}) is not before the end of the run ({})", format_duration(c.open_at),
+                                       format_duration(s_.duration)));
+      if (n["isn"]) {
+        static constexpr std::array<std::string_view, 2> kSides{"client", "server"};
+        expect_map(n["isn"], "isn");
+        check_keys(n["isn"], "isn", kSides);
+        for (int s = 0; s < 2; ++s)
+          if (n["isn"][std::string(kSides[static_cast<size_t>(s)])])
+            c.isn[s] = static_cast<uint32_t>(integer(n["isn"][std::string(kSides[static_cast<size_t>(s)])], "isn", 0, UINT32_MAX));
+      }
+      if (!topo.shortest_route(c.client, c.server))
+        fail(n, fmt::format("no route from {} to {}: add links that join them", s_.hosts[c.client].name,
+                            s_.hosts[c.server].name));
+      if (n["keepalive"]) load_keepalive(n["keepalive"], c);
+      if (n["traffic"]) load_traffic(n["traffic"], c);
+      s_.connections.push_back(std::move(c));
+    }
+    if (s_.connections.empty()) fail(conns, "connections must list at least one connection");
+  }
+
+  void load_faults(const YAML::Node& faults) {
+    expect_seq(faults, "faults");
+    static constexpr std::array<std::string_view, 6> kKeys{"at", "link", "state", "host", "middlebox", "action"};
+    static constexpr std::array<std::string_view, 2> kStates{"down", "up"};
+    static constexpr std::array<std::string_view, 4> kHostActions{"crash", "reboot", "block-from", "unblock-from"};
+    static constexpr std::array<std::string_view, 1> kMbActions{"flush"};
+    static constexpr std::array<std::string_view, 7> kHostKeys{"at", "host", "action", "peer"};
+    for (const YAML::Node& f : faults) {
+      expect_map(f, "a fault");
+      require(f, "at", "a fault");
+      FaultSpec spec;
+      spec.mark = mark_of(f);
+      spec.at = duration(f["at"], "at");
+      if (f["link"]) {
+        check_keys(f, "a link fault", std::span<const std::string_view>(kKeys.data(), 3));
+        require(f, "state", "a link fault");
+        const YAML::Node& ends = f["link"];
+        if (!ends.IsSequence() || ends.size() != 2) fail(ends, "link must list the two nodes it joins, e.g. [client, fw]");
+        std::string a(s_.node_name(node_ref(ends[0], "link", false)));
+        std::string b(s_.node_name(node_ref(ends[1], "link", false)));
+        bool found = false;
+        for (size_t i = 0; i < s_.links.size(); ++i)
+          if ((s_.links[i].a == a && s_.links[i].b == b) || (s_.links[i].a == b && s_.links[i].b == a)) {
+            spec.link = i;
+            found = true;
+          }
+        if (!found) fail(ends, fmt::format("there is no link between {} and {}", a, b));
+        spec.kind = one_of(f["state"], "state", kStates) == "down" ? FaultSpec::Kind::kLinkDown : FaultSpec::Kind::kLinkUp;
+      } else if (f["host"]) {
+        check_keys(f, "a host fault", std::span<const std::string_view>(kHostKeys.data(), 4));
+        require(f, "action", "a host fault");
+        spec.node = node_ref(f["host"], "host", true);
+        std::string action = one_of(f["action"], "action", kHostActions);
+        if (action == "crash") spec.kind = FaultSpec::Kind::kHostCrash;
+        else if (action == "reboot") spec.kind = FaultSpec::Kind::kHostReboot;
+        else {
+          spec.kind = action == "block-from" ? FaultSpec::Kind::kBlockFrom : FaultSpec::Kind::kUnblockFrom;
+          require(f, "peer", fmt::format("a '{}' fault", action));
+          spec.peer = node_ref(f["peer"], "peer", true);
+        }
+        if (f["peer"] && spec.kind != FaultSpec::Kind::kBlockFrom && spec.kind != FaultSpec::Kind::kUnblockFrom)
+          fail(f["peer"], fmt::format("peer does not apply to action '{}'", action));
+      } else if (f["middlebox"]) {
+        static constexpr std::array<std::string_view, 3> kMbKeys{"at", "middlebox", "action"};
+        check_keys(f, "a middlebox fault", kMbKeys);
+        require(f, "action", "a middlebox fault");
+        size_t idx = node_ref(f["middlebox"], "middlebox", false);
+        if (idx < s_.hosts.size()) fail(f["middlebox"], fmt::format("'{}' is a host, not a middlebox", s_.node_name(idx)));
+        spec.node = idx - s_.hosts.size();
+        one_of(f["action"], "action", kMbActions);
+        spec.kind = FaultSpec::Kind::kFlush;
+      } else {
+        check_keys(f, "a fault", kKeys);
+        fail(f, "a fault needs 'link' (with state), 'host' (with action) or 'middlebox' (with action)");
+      }
+      s_.faults.push_back(spec);
+    }
+  }
+
+  void load_capture(const YAML::Node& n) {
+    expect_seq(n, "capture");
+    for (const YAML::Node& c : n) {
+      size_t idx = node_ref(c, "capture", false);
+      s_.capture.emplace_back(s_.node_name(idx));
+    }
+  }
+
+  Scenario& s_;
+};
+
+}  // namespace
+
+LoadResult load_scenario(std::string_view yaml_text, std::string_view file) {
+  LoadResult r;
+  Scenario s;
+  s.file = std::string(file);
+  auto diag = [&](const YAML::Mark& m, const std::string& msg) {
+    r.error = Diagnostic{std::string(file), m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, msg};
+  };
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml_text));
+    Loader(s).load(root);
+  } catch (const LoadFailure& f) {
+    diag(f.mark, f.message);
+    return r;
+  } catch (const YAML::Exception& e) {
+    diag(e.mark, fmt::format("invalid YAML: {}", e.msg));
+    return r;
+  }
+  r.scenario = std::move(s);
+  return r;
+}
+
+LoadResult load_scenario_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.error = Diagnostic{path, 0, 0, "cannot read the file (does it exist?)"};
+    return r;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_scenario(ss.str(), path);
+}
+
+}  // namespace kasim

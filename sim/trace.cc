@@ -1,0 +1,235 @@
+#include "kasim/trace.h"
+
+#include <fmt/format.h>
+
+#include "kasim/scenario.h"
+
+namespace kasim {
+
+const char* capture_dir_name(CaptureDir d) {
+  switch (d) {
+    case CaptureDir::kOut: return "out";
+    case CaptureDir::kIn: return "in";
+    case CaptureDir::kForward: return "fwd";
+    case CaptureDir::kDrop: return "drop";
+  }
+  return "?";
+}
+
+const char* packet_kind(NoteKind why) {
+  switch (why) {
+    case NoteKind::kSyn: return "syn";
+    case NoteKind::kSynAck: return "syn-ack";
+    case NoteKind::kHandshakeAck: return "ack";
+    case NoteKind::kData: return "data";
+    case NoteKind::kDataRetransmit: return "retransmission";
+    case NoteKind::kTailLossProbe: return "tlp";
+    case NoteKind::kAck: return "ack";
+    case NoteKind::kAckOfProbe: return "keepalive-ack";
+    case NoteKind::kKeepaliveProbe: return "keepalive-probe";
+    case NoteKind::kKeepaliveGiveUpRst:
+    case NoteKind::kRetransmitGiveUpRst:
+    case NoteKind::kAbortRst:
+    case NoteKind::kRstNoSocket:
+    case NoteKind::kFirewallRstNoState:
+    case NoteKind::kFirewallRstIdle: return "rst";
+    case NoteKind::kFin: return "fin";
+    default: return "other";
+  }
+}
+
+const char* fate_name(Fate f) {
+  switch (f) {
+    case Fate::kAlive: return "alive";
+    case Fate::kClosed: return "closed";
+    case Fate::kReset: return "reset";
+    case Fate::kTimedOut: return "timed-out";
+    case Fate::kRefused: return "refused";
+    case Fate::kNeverConnected: return "never-connected";
+  }
+  return "?";
+}
+
+namespace {
+std::string expired_phrase(int64_t ns) {
+  if (ns < 0) return "never tracked";
+  return fmt::format("expired at {}", Time::ns(ns));
+}
+}  // namespace
+
+std::string describe_note(NoteKind why, int64_t a, int64_t b, const std::string& origin) {
+  switch (why) {
+    case NoteKind::kNone: return "";
+    case NoteKind::kSyn: return a == 0 ? "connect(): SYN" : fmt::format("SYN retransmission {}", a);
+    case NoteKind::kSynAck: return a == 0 ? "SYN-ACK" : fmt::format("SYN-ACK retransmission {}", a);
+    case NoteKind::kHandshakeAck: return "handshake ACK: connection established";
+    case NoteKind::kData: return fmt::format("data (application wrote {} bytes)", a);
+    case NoteKind::kDataRetransmit:
+      return fmt::format("retransmission {} (RTO {} expired)", a, format_duration(Time::us(b)));
+    case NoteKind::kTailLossProbe: return "tail loss probe: last segment sent again";
+    case NoteKind::kAck: return "ACK";
+    case NoteKind::kAckOfProbe: return "ACK answering a segment below the window (keepalive probe)";
+    case NoteKind::kDupAckRateLimited: return "not answered: tcp_invalid_ratelimit";
+    case NoteKind::kKeepaliveProbe:
+      return b > 0 ? fmt::format("keepalive probe {}/{}", a, b)
+                   : fmt::format("keepalive probe {} (TCP_USER_TIMEOUT decides)", a);
+    case NoteKind::kKeepaliveGiveUpRst:
+      return fmt::format("keepalive gave up after {} unanswered probe{}: RST, ETIMEDOUT", a, a == 1 ? "" : "s");
+    case NoteKind::kRetransmitGiveUpRst: return "retransmission gave up: RST, ETIMEDOUT";
+    case NoteKind::kFin: return "close(): FIN";
+    case NoteKind::kAbortRst: return "abortive close: RST";
+    case NoteKind::kRstNoSocket: return "no socket for this segment: RST";
+    case NoteKind::kFirewallRstNoState:
+      return fmt::format("{}: no state ({}) -> RST to sender", origin, expired_phrase(a));
+    case NoteKind::kFirewallRstIdle: return fmt::format("{}: idle timeout -> RST", origin);
+    default: return describe_fate(why, a);
+  }
+}
+
+std::string describe_fate(NoteKind fate, int64_t a) {
+  switch (fate) {
+    case NoteKind::kDropNoState: return fmt::format("dropped: no state ({})", expired_phrase(a));
+    case NoteKind::kFirewallRstNoState: return fmt::format("dropped: no state ({}), RST sent back", expired_phrase(a));
+    case NoteKind::kDropHostFilter: return "dropped by the host's input filter";
+    case NoteKind::kDropLinkDown: return "lost: link down";
+    case NoteKind::kDropLinkLoss: return "lost on the link";
+    case NoteKind::kDropHostDown: return "lost: host is down";
+    case NoteKind::kDropOutOfWindow: return "discarded: not acceptable";
+    case NoteKind::kDupAckRateLimited: return "not answered (tcp_invalid_ratelimit)";
+    case NoteKind::kDropNoConnection: return "discarded: no connection";
+    default: return "";
+  }
+}
+
+std::string format_record_text(const Scenario& s, const TraceRecord& r) {
+  const Segment& g = r.seg;
+  std::string line = fmt::format("{:>14} {:<8} {:<4} IP {}.{} > {}.{}: Flags [{}], seq {}", r.t,
+                                 s.node_name(r.node), capture_dir_name(r.dir), format_ipv4(g.src), g.sport,
+                                 format_ipv4(g.dst), g.dport, format_flags(g.flags), g.seq);
+  if (g.len > 0) line += fmt::format(":{}", g.seq + g.len);
+  if (g.has(tcp_flag::kAck)) line += fmt::format(", ack {}", g.ack);
+  line += fmt::format(", win {}, length {}", g.window, g.len);
+  std::string why = describe_note(r.why, r.why_a, r.why_b, std::string(s.node_name(r.origin)));
+  std::string fate = describe_fate(r.fate, r.fate_a);
+  if (!why.empty() || !fate.empty()) {
+    line += "  # ";
+    line += why;
+    if (!why.empty() && !fate.empty()) line += "; ";
+    line += fate;
+  }
+  return line;
+}
+
+std::string format_outcome_text(const Scenario& s, const ConnectionOutcome& o) {
+  std::string line = fmt::format("{}: {}", o.name, fate_name(o.fate));
+  if (!o.at.is_never()) line += fmt::format(" at {}", o.at);
+  if (!o.killer.empty()) line += fmt::format(" (caused by {})", o.killer);
+  if (o.half_open) line += ", half-open";
+  for (int i = 0; i < 2; ++i) {
+    const SideOutcome& so = o.side[i];
+    const ConnectionSpec& c = s.connections[o.conn];
+    const std::string& host = s.hosts[i == 0 ? c.client : c.server].name;
+    line += fmt::format("\n  {} ({}): ", side_name(static_cast<Side>(i)), host);
+    if (so.error != SocketError::kNone) {
+      line += fmt::format("{} at {}", socket_error_name(so.error), so.error_at);
+      if (!so.error_cause.empty()) line += fmt::format(" ({})", so.error_cause);
+    } else if (!so.connected) {
+      line += "never connected";
+    } else {
+      line += fmt::format("{}, no error seen", tcp_state_name(so.state));
+    }
+    if (so.keepalive_probes > 0) line += fmt::format("; {} keepalive probes sent", so.keepalive_probes);
+  }
+  return line;
+}
+
+// ------------------------------------------------------------------ text
+
+void TextSink::begin(const Scenario& s) {
+  scenario_ = &s;
+  fmt::print(out_, "# kasim: scenario {} ({} simulated, seed {})\n", s.name, format_duration(s.duration), s.seed);
+}
+
+void TextSink::record(const TraceRecord& r) {
+  std::string line = format_record_text(*scenario_, r);
+  line += '\n';
+  std::fputs(line.c_str(), out_);
+}
+
+void TextSink::outcome(const ConnectionOutcome& o) {
+  if (!outcome_header_) {
+    std::fputs("# outcomes\n", out_);
+    outcome_header_ = true;
+  }
+  fmt::print(out_, "{}\n", format_outcome_text(*scenario_, o));
+}
+
+void TextSink::end(const RunSummary& s) {
+  fmt::print(out_, "# end of run at {}: {} packets\n", s.end, s.packets);
+}
+
+// ------------------------------------------------------------------ json
+
+namespace {
+std::string json_string(std::string_view v) {
+  std::string out = "\"";
+  for (char c : v) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out += c;
+    }
+  }
+  return out + "\"";
+}
+std::string json_time(Time t) { return t.is_never() ? "null" : format_seconds_us(t); }
+}  // namespace
+
+void JsonSink::begin(const Scenario& s) {
+  scenario_ = &s;
+  fmt::print(out_, "{{\"type\":\"run\",\"scenario\":{},\"duration\":{},\"seed\":{}}}\n", json_string(s.name),
+             json_time(s.duration), s.seed);
+}
+
+void JsonSink::record(const TraceRecord& r) {
+  const Scenario& s = *scenario_;
+  const Segment& g = r.seg;
+  std::string origin(s.node_name(r.origin));
+  fmt::print(out_,
+             "{{\"type\":\"packet\",\"t\":{},\"t_ns\":{},\"node\":{},\"dir\":\"{}\",\"connection\":{},"
+             "\"src\":\"{}:{}\",\"dst\":\"{}:{}\",\"flags\":\"{}\",\"seq\":{},\"ack\":{},\"win\":{},\"len\":{},"
+             "\"kind\":\"{}\",\"origin\":{},\"note\":{},\"fate\":{}}}\n",
+             json_time(r.t), r.t.count_ns(), json_string(s.node_name(r.node)), capture_dir_name(r.dir),
+             json_string(s.connections[r.conn].name), format_ipv4(g.src), g.sport, format_ipv4(g.dst), g.dport,
+             format_flags(g.flags), g.seq, g.has(tcp_flag::kAck) ? fmt::format("{}", g.ack) : "null", g.window,
+             g.len, packet_kind(r.why), json_string(origin), json_string(describe_note(r.why, r.why_a, r.why_b, origin)),
+             r.fate == NoteKind::kNone ? "null" : json_string(describe_fate(r.fate, r.fate_a)));
+}
+
+void JsonSink::outcome(const ConnectionOutcome& o) {
+  std::string sides;
+  for (int i = 0; i < 2; ++i) {
+    const SideOutcome& so = o.side[i];
+    sides += fmt::format(
+        "{}\"{}\":{{\"state\":\"{}\",\"connected\":{},\"errno\":{},\"error_at\":{},\"cause\":{},"
+        "\"keepalive_probes\":{}}}",
+        i ? "," : "", side_name(static_cast<Side>(i)), tcp_state_name(so.state), so.connected ? "true" : "false",
+        so.error == SocketError::kNone ? "null" : json_string(socket_error_name(so.error)), json_time(so.error_at),
+        so.error_cause.empty() ? "null" : json_string(so.error_cause), so.keepalive_probes);
+  }
+  fmt::print(out_, "{{\"type\":\"outcome\",\"connection\":{},\"fate\":\"{}\",\"at\":{},\"killer\":{},"
+             "\"half_open\":{},{}}}\n",
+             json_string(o.name), fate_name(o.fate), json_time(o.at),
+             o.killer.empty() ? "null" : json_string(o.killer), o.half_open ? "true" : "false", sides);
+}
+
+void JsonSink::end(const RunSummary& s) {
+  fmt::print(out_, "{{\"type\":\"end\",\"t\":{},\"packets\":{}}}\n", json_time(s.end), s.packets);
+}
+
+}  // namespace kasim
