@@ -1,1 +1,90 @@
-#include <doctest/doctest.h>
+// The command line through run_cli(), with files for its streams.
+#include "kasim/cli.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "test_util.h"
+
+using namespace kasim;
+namespace fs = std::filesystem;
+
+namespace {
+struct CliResult {
+  int code;
+  std::string out, err;
+};
+
+std::string slurp(std::FILE* f) {
+  std::fflush(f);
+  std::rewind(f);
+  std::string s;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
+  return s;
+}
+
+CliResult cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "kasim");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  int code = run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
+  CliResult r{code, slurp(out), slurp(err)};
+  std::fclose(out);
+  std::fclose(err);
+  return r;
+}
+
+fs::path temp_dir() {
+  fs::path d = fs::temp_directory_path() / ("kasim-cli-test-" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  return d;
+}
+}  // namespace
+
+TEST_CASE("cli: `kasim run` with no file runs the built-in firewall-expiry scenario") {
+  CliResult r = cli({"run"});
+  CHECK(r.code == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out.find("# kasim: scenario firewall-expiry-reset") == 0);
+  CHECK(r.out.find("telnet: reset at") != std::string::npos);
+}
+
+TEST_CASE("cli: bad input exits 2 with file:line:col on stderr and nothing on stdout") {
+  fs::path d = temp_dir();
+  fs::path bad = d / "bad.yaml";
+  std::ofstream(bad) << "name: x\nduration: 5 mins\nhosts: {a: {}}\nconnections: []\n";
+  CliResult r = cli({"run", bad.string()});
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find(bad.string() + ":2:11: duration: invalid duration '5 mins'") == 0);
+  CliResult usage = cli({"run", "--format", "xml"});
+  CHECK(usage.code == 2);
+  CHECK(usage.out.empty());
+  fs::remove_all(d);
+}
+
+TEST_CASE("cli: -o writes atomically; a failed run leaves no file behind") {
+  fs::path d = temp_dir();
+  fs::path out = d / "trace.jsonl";
+  CliResult ok = cli({"run", "--format", "json", "-o", out.string()});
+  CHECK(ok.code == 0);
+  CHECK(ok.out.empty());
+  CHECK(fs::file_size(out) > 0);
+  fs::path out2 = d / "limited.txt";
+  CliResult limited = cli({"run", "--max-events", "5", "-o", out2.string()});
+  CHECK(limited.code == 1);
+  CHECK(limited.err.find("more than 5 events") != std::string::npos);
+  CHECK_FALSE(fs::exists(out2));
+  for (const auto& e : fs::directory_iterator(d)) CHECK(e.path().string().find(".tmp-") == std::string::npos);
+  CliResult unwritable = cli({"run", "-o", "/nonexistent-dir/x.txt"});
+  CHECK(unwritable.code == 2);
+  CHECK(unwritable.err == "/nonexistent-dir/x.txt: cannot write the output: No such file or directory\n");
+  fs::remove_all(d);
+}

@@ -1,1 +1,231 @@
-#include <doctest/doctest.h>
+// TcpEndpoint on its own: two endpoints wired back to back by hand, so each
+// segment and each sequence number can be checked.
+#include "kasim/tcp_endpoint.h"
+
+#include <fmt/format.h>
+
+#include "test_util.h"
+
+using namespace kasim;
+using namespace kasim::test;
+using namespace kasim::tcp_flag;
+
+namespace {
+struct Pair {
+  const OsProfile* os = find_os_profile("linux");
+  HostTunables tun = os->defaults;
+  LinuxClock clock;  // ideal
+  TcpEndpoint c, s;
+  TcpOutput out;
+  Pair() {
+    c = TcpEndpoint({os, &tun, &clock, 1, 2, 40000, 80, 1000});
+    s = TcpEndpoint({os, &tun, &clock, 2, 1, 80, 40000, 5000});
+    s.listen();
+  }
+  // Delivers every segment in `out` to `to`, returning what was sent.
+  std::vector<EmittedSegment> take() {
+    std::vector<EmittedSegment> v = out.segments;
+    out.clear();
+    return v;
+  }
+};
+}  // namespace
+
+TEST_CASE("handshake: SYN, SYN-ACK, ACK with the right numbers") {
+  Pair p;
+  p.c.connect(Time(), p.out);
+  auto syn = p.take();
+  REQUIRE(syn.size() == 1);
+  CHECK(syn[0].seg.flags == kSyn);
+  CHECK(syn[0].seg.seq == 1000);
+  CHECK(p.c.state() == TcpState::kSynSent);
+
+  p.s.on_segment(Time::ms(1), syn[0].seg, p.out);
+  auto synack = p.take();
+  REQUIRE(synack.size() == 1);
+  CHECK(synack[0].seg.flags == (kSyn | kAck));
+  CHECK(synack[0].seg.seq == 5000);
+  CHECK(synack[0].seg.ack == 1001);
+
+  p.c.on_segment(Time::ms(2), synack[0].seg, p.out);
+  auto ack = p.take();
+  REQUIRE(ack.size() == 1);
+  CHECK(ack[0].seg.flags == kAck);
+  CHECK(ack[0].seg.seq == 1001);
+  CHECK(ack[0].seg.ack == 5001);
+  CHECK(p.c.state() == TcpState::kEstablished);
+  p.s.on_segment(Time::ms(3), ack[0].seg, p.out);
+  CHECK(p.s.state() == TcpState::kEstablished);
+  CHECK(p.take().empty());
+}
+
+TEST_CASE("data is segmented at the MSS and acknowledged cumulatively") {
+  Pair p;
+  p.c.connect(Time(), p.out);
+  p.s.on_segment(Time::ms(1), p.take()[0].seg, p.out);
+  p.c.on_segment(Time::ms(2), p.take()[0].seg, p.out);
+  p.s.on_segment(Time::ms(3), p.take()[0].seg, p.out);
+  p.c.send(Time::s(1), 3000, p.out);
+  auto data = p.take();
+  REQUIRE(data.size() == 3);
+  CHECK(data[0].seg.seq == 1001);
+  CHECK(data[0].seg.len == 1460);
+  CHECK(data[1].seg.seq == 2461);
+  CHECK(data[2].seg.len == 80);
+  CHECK(data[2].seg.flags == (kPsh | kAck));
+  CHECK(data[0].seg.flags == kAck);
+  for (auto& d : data) p.s.on_segment(Time::s(1) + Time::ms(1), d.seg, p.out);
+  auto acks = p.take();
+  REQUIRE(acks.size() == 3);
+  CHECK(acks[2].seg.ack == 4001);
+  for (auto& a : acks) p.c.on_segment(Time::s(1) + Time::ms(2), a.seg, p.out);
+  CHECK(p.c.snd_una() == 4001);
+  CHECK(p.c.next_wakeup().is_never());  // nothing in flight: no retransmission timer
+}
+
+TEST_CASE("RST: exact sequence resets with ECONNRESET, in-window gets a challenge ACK, outside is ignored") {
+  auto established = [] {
+    auto p = std::make_unique<Pair>();
+    p->c.connect(Time(), p->out);
+    p->s.on_segment(Time::ms(1), p->take()[0].seg, p->out);
+    p->c.on_segment(Time::ms(2), p->take()[0].seg, p->out);
+    p->s.on_segment(Time::ms(3), p->take()[0].seg, p->out);
+    p->out.clear();
+    return p;
+  };
+  Segment rst;
+  rst.src = 1; rst.dst = 2; rst.sport = 40000; rst.dport = 80; rst.flags = kRst;
+  {
+    auto p = established();
+    rst.seq = 1001;  // server's rcv_nxt
+    p->s.on_segment(Time::s(1), rst, p->out);
+    CHECK(p->s.state() == TcpState::kClosed);
+    CHECK(p->s.error() == SocketError::kEconnreset);
+    REQUIRE(p->out.app.size() == 1);
+    CHECK(p->out.app[0].error == SocketError::kEconnreset);
+  }
+  {
+    auto p = established();
+    rst.seq = 1100;  // inside the window, not exact
+    p->s.on_segment(Time::s(1), rst, p->out);
+    CHECK(p->s.state() == TcpState::kEstablished);
+    auto v = p->take();
+    REQUIRE(v.size() == 1);
+    CHECK(v[0].seg.flags == kAck);  // RFC 5961 challenge ACK
+  }
+  {
+    auto p = established();
+    rst.seq = 900;  // before the window
+    p->s.on_segment(Time::s(1), rst, p->out);
+    CHECK(p->s.state() == TcpState::kEstablished);
+    CHECK(p->take().empty());
+  }
+}
+
+TEST_CASE("a closed socket answers with an RFC 9293 reset") {
+  Pair p;
+  Segment probe;
+  probe.src = 1; probe.dst = 2; probe.sport = 40000; probe.dport = 80;
+  probe.flags = kAck; probe.seq = 999; probe.ack = 777;
+  p.c.on_segment(Time(), probe, p.out);
+  auto v = p.take();
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].seg.flags == kRst);
+  CHECK(v[0].seg.seq == 777);
+}
+
+TEST_CASE("scenario: FIN close goes through FIN_WAIT and TIME_WAIT; the peer closes on EOF") {
+  Run r = run_yaml(R"(
+name: t
+duration: 5m
+hosts:
+  a: { hz: 0 }
+  b: { hz: 0 }
+links: [ { between: [a, b], delay: 1ms } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, isn: { client: 1, server: 100 },
+      traffic: [ { at: 1s, from: client, action: close } ] }
+)");
+  auto fins = r.with(NoteKind::kFin, "a", CaptureDir::kOut);
+  REQUIRE(fins.size() == 1);
+  CHECK(fins[0].seg.flags == (kFin | kAck));
+  CHECK(fins[0].seg.seq == 2);
+  auto server_fin = r.with(NoteKind::kFin, "b", CaptureDir::kOut);
+  REQUIRE(server_fin.size() == 1);
+  CHECK(t(server_fin[0].t) == "1.001000");
+  CHECK(r.outcome().fate == Fate::kClosed);
+  CHECK(r.outcome().side[0].state == TcpState::kClosed);  // TIME_WAIT (60 s) is over at 5 min
+}
+
+TEST_CASE("linux: black-hole write: TLP, then RTO doubling, then ETIMEDOUT with no RST (tcp_retries2)") {
+  Run r = run_yaml(R"(
+name: t
+duration: 30m
+hosts:
+  a: { hz: 0 }
+  b: { hz: 0 }
+links: [ { between: [a, b], delay: 1ms } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, isn: { client: 1, server: 100 },
+      traffic: [ { at: 10s, from: client, bytes: 10 } ] }
+faults: [ { at: 5s, host: a, action: block-from, peer: b } ]
+)");
+  auto tlp = r.with(NoteKind::kTailLossProbe, "a", CaptureDir::kOut);
+  REQUIRE(tlp.size() == 1);
+  // srtt = 2 ms from the handshake: RTO = 2 ms + 200 ms; PTO = min(2*srtt + 200 ms, RTO) = 202 ms.
+  CHECK(t(tlp[0].t) == "10.202000");
+  auto rtx = r.with(NoteKind::kDataRetransmit, "a", CaptureDir::kOut);
+  REQUIRE(rtx.size() >= 3);
+  CHECK(t(rtx[0].t) == "10.404000");
+  CHECK(t(rtx[1].t) == "10.808000");
+  CHECK(t(rtx[2].t) == "11.616000");
+  // Give-up: the first RTO expiry at least 924.6 s after the first retransmission.
+  const auto& o = r.outcome();
+  CHECK(o.side[0].error == SocketError::kEtimedout);
+  CHECK(o.side[0].error_at - rtx[0].t >= Time::ms(924600));
+  CHECK(r.with(NoteKind::kRetransmitGiveUpRst, "a", CaptureDir::kOut).empty());
+  CHECK(o.killer == "a (input filter)");
+  // Backoff is capped at TCP_RTO_MAX (120 s).
+  for (size_t i = 1; i < rtx.size(); ++i) CHECK(rtx[i].t - rtx[i - 1].t <= Time::s(120));
+}
+
+TEST_CASE("linux: TCP_USER_TIMEOUT bounds the black-hole write") {
+  Run r = run_yaml(R"(
+name: t
+duration: 5m
+hosts:
+  a: { hz: 0 }
+  b: { hz: 0 }
+links: [ { between: [a, b], delay: 1ms } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, isn: { client: 1, server: 100 },
+      keepalive: { client: { enabled: false, user_timeout: 10s } },
+      traffic: [ { at: 10s, from: client, bytes: 10 } ] }
+faults: [ { at: 5s, host: a, action: block-from, peer: b } ]
+)");
+  auto rtx = r.with(NoteKind::kDataRetransmit, "a", CaptureDir::kOut);
+  REQUIRE(!rtx.empty());
+  // The RTO is clamped so the last check lands exactly UT after the first retransmission.
+  CHECK(r.outcome().side[0].error_at == rtx[0].t + Time::s(10));
+  CHECK(r.outcome().side[0].error == SocketError::kEtimedout);
+}
+
+TEST_CASE("SYN retransmission: 1 s, doubling, ETIMEDOUT after tcp_syn_retries") {
+  Run r = run_yaml(R"(
+name: t
+duration: 5m
+hosts:
+  a: { hz: 0 }
+  b: { hz: 0 }
+links: [ { between: [a, b], delay: 1ms } ]
+connections: [ { name: c, client: a, server: b, port: 80 } ]
+faults: [ { at: 0s, link: [a, b], state: down } ]
+)");
+  auto syns = r.with(NoteKind::kSyn, "a", CaptureDir::kOut);
+  REQUIRE(syns.size() == 7);
+  CHECK(t(syns[1].t) == "1.000000");
+  CHECK(t(syns[2].t) == "3.000000");
+  CHECK(t(syns[6].t) == "63.000000");
+  CHECK(t(r.outcome().side[0].error_at) == "127.000000");
+  CHECK(r.outcome().fate == Fate::kTimedOut);
+}
