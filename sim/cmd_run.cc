@@ -19,6 +19,7 @@ struct RunArgs {
   std::string format = "text";
   std::string output;
   uint64_t max_events = RunLimits{}.max_events;
+  uint64_t max_pending = RunLimits{}.max_pending_events;
 };
 
 int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
@@ -41,7 +42,10 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
   TextSink text(dest);
   JsonSink json(dest);
   TraceSink* sink = a.format == "json" ? static_cast<TraceSink*>(&json) : &text;
-  Simulator sim(*lr.scenario, RunLimits{a.max_events});
+  RunLimits limits;
+  limits.max_events = a.max_events;
+  limits.max_pending_events = a.max_pending;
+  Simulator sim(*lr.scenario, limits);
   RunResult r = sim.run(*sink);
   if (r.stopped_by_limit) {
     fmt::print(err, "{}: {}\n", a.file.empty() ? "<default scenario>" : a.file, r.error);
@@ -66,6 +70,7 @@ Registration add_run(CLI::App& app) {
   c->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   c->add_option("-o,--output", args->output, "Write to this file (atomically) instead of standard output");
   c->add_option("--max-events", args->max_events, "Stop with an error after this many events");
+  c->add_option("--max-pending", args->max_pending, "Stop with an error when more events than this are pending");
   return {c, [args](std::FILE* out, std::FILE* err) { return run(*args, out, err); }};
 }
 

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "kasim/input_guard.h"
 #include "kasim/topology.h"
 
 namespace kasim {
@@ -416,8 +417,8 @@ class Loader {
       ConnectionSpec c;
       c.mark = mark_of(n);
       c.name = scalar(n["name"], "name");
-      for (const ConnectionSpec& o : s_.connections)
-        if (o.name == c.name) fail(n["name"], fmt::format("duplicate connection name '{}'", c.name));
+      if (!connection_names_.insert(c.name).second)
+        fail(n["name"], fmt::format("duplicate connection name '{}'", c.name));
       c.client = node_ref(n["client"], "client", true);
       c.server = node_ref(n["server"], "server", true);
       if (c.client == c.server) fail(n["server"], "a connection needs two different hosts");
@@ -513,6 +514,7 @@ class Loader {
   }
 
   Scenario& s_;
+  std::set<std::string> connection_names_;
 };
 
 }  // namespace
@@ -524,6 +526,10 @@ LoadResult load_scenario(std::string_view yaml_text, std::string_view file) {
   auto diag = [&](const YAML::Mark& m, const std::string& msg) {
     r.error = Diagnostic{std::string(file), m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, msg};
   };
+  if (auto bad = check_input_text(yaml_text, file)) {
+    r.error = *bad;
+    return r;
+  }
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
     Loader(s).load(root);

@@ -437,10 +437,24 @@ struct Simulator::Impl {
     schedule_initial();
     RunResult result;
     uint64_t events = 0;
+    uint64_t same_instant = 0;
     while (!queue.empty()) {
       Event e = queue.pop();
       assert(e.at >= now && "time never goes backwards");
+      same_instant = e.at == now ? same_instant + 1 : 0;
       now = e.at;
+      if (same_instant > limits.max_events_per_instant) {
+        result.stopped_by_limit = true;
+        result.error = fmt::format("stopped at {} s: more than {} events at the same instant (time is not advancing)",
+                                   now, limits.max_events_per_instant);
+        break;
+      }
+      if (queue.size() > limits.max_pending_events) {
+        result.stopped_by_limit = true;
+        result.error = fmt::format("stopped at {} s: more than {} pending events (raise --max-pending if this is intended)",
+                                   now, limits.max_pending_events);
+        break;
+      }
       if (e.kind == EventKind::kEndOfRun) break;
       ++events;
       if (events > limits.max_events) {
