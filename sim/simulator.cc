@@ -484,7 +484,7 @@ struct Simulator::Impl {
     }
     if (!result.stopped_by_limit) now = sc.duration;
     for (size_t ci = 0; ci < conns.size(); ++ci) s.outcome(outcome_of(ci));
-    result.summary = RunSummary{now, events, packets};
+    result.summary = RunSummary{now, events, packets, queue.peak_size()};
     s.end(result.summary);
     return result;
   }
