@@ -356,6 +356,12 @@ struct Simulator::Impl {
 
   // --------------------------------------------------------------- events
 
+  bool is_stale(const Event& e) const {
+    if (e.kind == EventKind::kEndpointTimer) return conns[e.target / 2].timer[e.target % 2].gen != e.gen;
+    if (e.kind == EventKind::kMiddleboxTimer) return firewalls[e.target].timer_gen(e.aux) != e.gen;
+    return false;
+  }
+
   void on_endpoint_timer(const Event& e) {
     size_t ci = e.target / 2;
     int s = static_cast<int>(e.target % 2);
@@ -440,6 +446,7 @@ struct Simulator::Impl {
     uint64_t same_instant = 0;
     while (!queue.empty()) {
       Event e = queue.pop();
+      if (is_stale(e)) continue;  // cancelled: neither advances time nor counts
       assert(e.at >= now && "time never goes backwards");
       same_instant = e.at == now ? same_instant + 1 : 0;
       now = e.at;

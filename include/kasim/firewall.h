@@ -79,6 +79,7 @@ class Firewall {
   void flush(Time now);
 
   TimerSlot& timer(uint32_t slot) { return entries_[slot].timer; }
+  uint32_t timer_gen(uint32_t slot) const { return entries_[slot].timer.gen; }
   Time expiry_time(uint32_t slot) const;
   size_t live_entries() const { return live_; }
   size_t peak_entries() const { return peak_; }
