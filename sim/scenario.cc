@@ -262,11 +262,11 @@ class Loader {
 
   void load_middleboxes(const YAML::Node& mbs) {
     expect_map(mbs, "middleboxes");
-    static constexpr std::array<std::string_view, 22> kKeys{
+    static constexpr std::array<std::string_view, 23> kKeys{
         "type",          "profile",      "idle_timeout",  "syn_timeout",    "fin_timeout",  "time_wait_timeout",
         "close_timeout", "on_expiry",    "reset_senders", "on_idle",        "probe_interval", "probe_count",
         "refresh_on",    "refresh_from", "pickup",        "pickup_timeout", "window_check", "max_retrans",
-        "retrans_timeout", "max_entries", "when_full",    "nat"};
+        "retrans_timeout", "max_entries", "when_full",    "adaptive",       "nat"};
     static constexpr std::array<std::string_view, 1> kTypes{"firewall"};
     static constexpr std::array<std::string_view, 2> kActions{"drop", "reset-sender"};
     static constexpr std::array<std::string_view, 3> kSides{"both", "client", "server"};
@@ -341,6 +341,22 @@ class Loader {
         f.max_entries = static_cast<size_t>(integer(b["max_entries"], "max_entries", 0, int64_t{1} << 40));
       if (b["when_full"])
         f.when_full = one_of(b["when_full"], "when_full", kFull) == "drop" ? WhenFull::kDrop : WhenFull::kEvictOldest;
+      if (b["adaptive"]) {
+        // adaptive: { start: N, end: N } (entries), or `off`.
+        const YAML::Node& a = b["adaptive"];
+        if (a.IsScalar() && a.Scalar() == "off") {
+          f.adaptive_start = f.adaptive_end = 0;
+        } else {
+          expect_map(a, "adaptive");
+          static constexpr std::array<std::string_view, 2> kAd{"start", "end"};
+          check_keys(a, "adaptive", kAd);
+          require(a, "start", "adaptive");
+          require(a, "end", "adaptive");
+          f.adaptive_start = static_cast<size_t>(integer(a["start"], "start", 0, int64_t{1} << 40));
+          f.adaptive_end = static_cast<size_t>(integer(a["end"], "end", 0, int64_t{1} << 40));
+          if (f.adaptive_end <= f.adaptive_start) fail(a["end"], "adaptive end must be above start");
+        }
+      }
       if (b["nat"]) load_nat(b["nat"], f.nat);
       if (f.nat.enabled && f.nat.address == 0)
         f.nat.address = (203u << 24) | (113u << 8) | static_cast<uint32_t>(s_.middleboxes.size() + 1);  // 203.0.113.N

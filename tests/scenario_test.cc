@@ -78,7 +78,7 @@ TEST_CASE("bad input: each class gets file:line:col and a helpful message") {
         "test.yaml:8:25: unknown key 'idle_timout' in middlebox 'fw' (did you mean 'idle_timeout'?) "
         "(expected one of: type, profile, idle_timeout, syn_timeout, fin_timeout, time_wait_timeout, close_timeout, "
             "on_expiry, reset_senders, on_idle, probe_interval, probe_count, refresh_on, refresh_from, pickup, "
-            "pickup_timeout, window_check, max_retrans, retrans_timeout, max_entries, when_full or nat)");
+            "pickup_timeout, window_check, max_retrans, retrans_timeout, max_entries, when_full, adaptive or nat)");
   CHECK(load_error(with("duration: 3h", "duraton: 3h")).starts_with(
         "test.yaml:2:1: unknown key 'duraton' in the scenario (did you mean 'duration'?)"));
   // wrong type
