@@ -1,5 +1,6 @@
 // The command line through run_cli(), with files for its streams.
 #include "kasim/cli.h"
+#include "kasim/middlebox_profiles.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -87,4 +88,13 @@ TEST_CASE("cli: -o writes atomically; a failed run leaves no file behind") {
   CHECK(unwritable.code == 2);
   CHECK(unwritable.err == "/nonexistent-dir/x.txt: cannot write the output: No such file or directory\n");
   fs::remove_all(d);
+}
+
+TEST_CASE("cli: `kasim middleboxes` lists every middlebox profile with its sources") {
+  CliResult r = cli({"middleboxes"});
+  CHECK(r.code == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out == describe_middlebox_profiles());
+  CHECK(r.out.find("\nazure-lb-tcp-reset: ") != std::string::npos);
+  CHECK(r.out.find("source: azure-docs load-balancer-tcp-reset.md") != std::string::npos);
 }
