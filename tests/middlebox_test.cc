@@ -554,3 +554,26 @@ faults: [ { at: 20s, link: [a, fw], loss: 100%, until: 30s } ]
   CHECK(lost >= 10);
   CHECK(l.outcome().fate == Fate::kAlive);
 }
+
+TEST_CASE("bad input: middlebox and fault keys say what was expected") {
+  auto with_fw = [](const std::string& fw, const std::string& faults = "") {
+    return load_error(R"(
+duration: 1h
+hosts: { a: {}, b: {} }
+middleboxes:
+  fw: )" + fw + R"(
+links: [ { between: [a, fw], delay: 1ms }, { between: [fw, b], delay: 1ms } ]
+connections: [ { name: c, client: a, server: b, port: 80 } ]
+)" + faults);
+  };
+  CHECK(with_fw("{ type: firewall, pickup: lose }") ==
+        "test.yaml:5:33: pickup must be strict, loose, from-client or from-server, got 'lose' (did you mean 'loose'?)");
+  CHECK(with_fw("{ type: firewall, adaptive: { start: 10, end: 5 } }") ==
+        "test.yaml:5:53: adaptive end must be above start");
+  CHECK(with_fw("{ type: firewall, nat: { address: 10.0.1.1 } }") ==
+        "test.yaml:5:30: the NAT address 10.0.1.1 of middlebox 'fw' is host 'b's address");
+  CHECK(with_fw("{ type: firewall }", "faults: [ { at: 1m, link: [a, fw], state: down, loss: 1% } ]\n") ==
+        "test.yaml:8:55: a link fault sets either 'state' or 'loss', not both");
+  CHECK(with_fw("{ type: firewall }", "faults: [ { at: 1m, link: [a, fw], loss: 1%, until: 30s } ]\n") ==
+        "test.yaml:8:53: until must be after at");
+}
