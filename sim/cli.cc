@@ -19,6 +19,7 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   std::vector<cmd::Registration> commands{
       cmd::add_run(app),
       cmd::add_profiles(app),
+      cmd::add_middleboxes(app),
   };
 
   try {

@@ -20,5 +20,6 @@ struct Registration {
 
 Registration add_run(CLI::App& app);
 Registration add_profiles(CLI::App& app);
+Registration add_middleboxes(CLI::App& app);
 
 }  // namespace kasim::cmd

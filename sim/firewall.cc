@@ -1,5 +1,7 @@
 #include "kasim/firewall.h"
 
+#include <algorithm>
+
 namespace kasim {
 
 using namespace tcp_flag;
@@ -8,12 +10,62 @@ const char* no_state_action_name(NoStateAction a) {
   return a == NoStateAction::kDrop ? "drop" : "reset-sender";
 }
 
+const char* idle_action_name(IdleAction a) {
+  switch (a) {
+    case IdleAction::kForget: return "forget";
+    case IdleAction::kResetBoth: return "reset-both";
+    case IdleAction::kProbe: return "probe";
+  }
+  return "?";
+}
+
+const char* refresh_on_name(RefreshOn r) {
+  switch (r) {
+    case RefreshOn::kAny: return "any";
+    case RefreshOn::kData: return "data";
+    case RefreshOn::kNewData: return "new-data";
+  }
+  return "?";
+}
+
+const char* sides_name(Sides s) {
+  switch (s) {
+    case Sides::kBoth: return "both";
+    case Sides::kClient: return "client";
+    case Sides::kServer: return "server";
+  }
+  return "?";
+}
+
+const char* pickup_name(Pickup p) {
+  switch (p) {
+    case Pickup::kStrict: return "strict";
+    case Pickup::kLoose: return "loose";
+    case Pickup::kFromClient: return "from-client";
+    case Pickup::kFromServer: return "from-server";
+  }
+  return "?";
+}
+
+const char* window_check_name(WindowCheck w) {
+  switch (w) {
+    case WindowCheck::kOff: return "off";
+    case WindowCheck::kDrop: return "drop";
+    case WindowCheck::kIgnore: return "ignore";
+  }
+  return "?";
+}
+
+const char* when_full_name(WhenFull w) { return w == WhenFull::kDrop ? "drop" : "evict-oldest"; }
+
 const char* flow_state_name(FlowState s) {
   switch (s) {
     case FlowState::kSyn: return "SYN";
     case FlowState::kEstablished: return "ESTABLISHED";
     case FlowState::kClosing: return "CLOSING";
+    case FlowState::kTimeWait: return "TIME_WAIT";
     case FlowState::kClosed: return "CLOSED";
+    case FlowState::kProbing: return "PROBING";
     case FlowState::kExpired: return "EXPIRED";
   }
   return "?";
@@ -29,21 +81,57 @@ FlowKey FlowKey::of(const Segment& s) {
   return k;
 }
 
-Time Firewall::timeout_of(FlowState s) const {
-  switch (s) {
-    case FlowState::kSyn: return cfg_.syn;
-    case FlowState::kEstablished: return cfg_.established;
-    case FlowState::kClosing: return cfg_.closing;
-    case FlowState::kClosed: return cfg_.closed;
+namespace {
+
+// `at + d`, where a never() duration stays never().
+Time after(Time at, Time d) { return d.is_never() ? Time::never() : at + d; }
+
+bool allows(Sides s, FlowDir d) {
+  return s == Sides::kBoth || (s == Sides::kClient) == (d == FlowDir::kFromClient);
+}
+
+FlowKey key_of(Ipv4 a, uint16_t ap, Ipv4 b, uint16_t bp) {
+  Segment s;
+  s.src = a; s.sport = ap; s.dst = b; s.dport = bp;
+  return FlowKey::of(s);
+}
+
+}  // namespace
+
+Time Firewall::scaled(Time t) const {
+  // pf.conf(5): timeouts scale linearly by (end - states) / (end - start)
+  // once the number of states exceeds adaptive.start.
+  if (t.is_never() || cfg_.adaptive_end <= cfg_.adaptive_start || live_ <= cfg_.adaptive_start) return t;
+  if (live_ >= cfg_.adaptive_end) return Time();
+  __extension__ using i128 = __int128;
+  i128 v = static_cast<i128>(t.count_ns()) * static_cast<i128>(cfg_.adaptive_end - live_) /
+           static_cast<i128>(cfg_.adaptive_end - cfg_.adaptive_start);
+  return Time::ns(static_cast<int64_t>(v));
+}
+
+Time Firewall::timeout_of(const Entry& e) const {
+  Time t = Time::never();
+  switch (e.state) {
+    case FlowState::kSyn: t = cfg_.syn; break;
+    case FlowState::kEstablished: t = cfg_.established; break;
+    case FlowState::kClosing: t = cfg_.closing; break;
+    case FlowState::kTimeWait: t = cfg_.time_wait; break;
+    case FlowState::kClosed: t = cfg_.closed; break;
+    case FlowState::kProbing:
     case FlowState::kExpired: return Time::never();
   }
-  return Time::never();
+  // Linux: an ESTABLISHED entry without SEEN_REPLY is capped at UNACK.
+  if (e.picked_up && !(e.seen[0] && e.seen[1]) && cfg_.pickup_timeout < t) t = cfg_.pickup_timeout;
+  // Linux: retrans >= nf_conntrack_tcp_max_retrans gives the RETRANS timeout.
+  if (cfg_.max_retrans > 0 && e.retrans >= cfg_.max_retrans && cfg_.retrans_timeout < t) t = cfg_.retrans_timeout;
+  return scaled(t);
 }
 
 Time Firewall::expiry_time(uint32_t slot) const {
   const Entry& e = entries_[slot];
   if (e.state == FlowState::kExpired) return e.expired_at;
-  return e.last_seen + timeout_of(e.state);
+  if (e.state == FlowState::kProbing) return e.next_probe;
+  return after(e.last_seen, timeout_of(e));
 }
 
 Segment Firewall::reset_for(const Segment& seg) const {
@@ -71,37 +159,152 @@ Segment Firewall::reset_for(const Segment& seg) const {
   return r;
 }
 
-Firewall::Verdict Firewall::process(Time now, const Segment& seg) {
+bool Firewall::port_in_use(uint16_t port, Ipv4 server, uint16_t server_port) const {
+  auto it = index_.find(key_of(cfg_.nat.address, port, server, server_port));
+  return it != index_.end() && entries_[it->second].state != FlowState::kExpired;
+}
+
+uint16_t Firewall::pick_port(uint16_t original, Ipv4 server, uint16_t server_port) {
+  const NatConfig& n = cfg_.nat;
+  if (n.preserve_port && original >= n.port_lo && original <= n.port_hi && !port_in_use(original, server, server_port))
+    return original;
+  uint64_t span = uint64_t{n.port_hi} - n.port_lo + 1;
+  uint16_t p = static_cast<uint16_t>(n.port_lo + rng_.below(span));
+  // Linear probing from the drawn port keeps the choice deterministic.
+  for (uint64_t i = 0; i < span && port_in_use(p, server, server_port); ++i)
+    p = p == n.port_hi ? n.port_lo : static_cast<uint16_t>(p + 1);
+  return p;
+}
+
+void Firewall::expire(Entry& e, Time at) {
+  e.state = FlowState::kExpired;
+  e.expired_at = at;
+  --live_;
+}
+
+void Firewall::track(Entry& e, const Segment& seg, FlowDir dir) {
+  int d = static_cast<int>(dir);
+  if (!e.seen[d] || seq_after(seg.end_seq(), e.end[d])) e.end[d] = seg.end_seq();
+  if (seg.has(kAck) && (!e.has_ack[d] || seq_after(seg.ack, e.acked[d]))) {
+    e.acked[d] = seg.ack;
+    e.has_ack[d] = true;
+  }
+  e.seen[d] = true;
+  // tcp_in_window() "Check retransmissions": identical packets from the same side.
+  if (e.last_dir == d && e.last_seq == seg.seq && e.last_ack == seg.ack && e.last_len == seg.len) {
+    ++e.retrans;
+  } else {
+    e.last_dir = static_cast<uint8_t>(d);
+    e.last_seq = seg.seq;
+    e.last_ack = seg.ack;
+    e.last_len = seg.len;
+    e.retrans = 0;
+  }
+}
+
+uint32_t Firewall::create(Time now, const FlowKey& key, Segment& seg, FlowDir dir, uint32_t tag, Verdict& v) {
+  auto it = index_.find(key);
+  uint32_t slot;
+  if (it != index_.end() && !cfg_.nat.enabled) {
+    slot = it->second;  // reuse the expired entry's slot (its timer generation carries on)
+  } else {
+    // Under NAT the old entry keeps its outside key, so late packets to the
+    // old mapping still report when it expired.
+    slot = static_cast<uint32_t>(entries_.size());
+    entries_.emplace_back();
+  }
+  Entry& n = entries_[slot];
+  TimerSlot timer = n.timer;
+  n = Entry{};
+  n.timer = timer;
+  n.key = key;
+  bool from_client = dir == FlowDir::kFromClient;
+  n.client = from_client ? seg.src : seg.dst;
+  n.client_port = from_client ? seg.sport : seg.dport;
+  n.server = from_client ? seg.dst : seg.src;
+  n.server_port = from_client ? seg.dport : seg.sport;
+  n.mapped = n.client;
+  n.mapped_port = n.client_port;
+  n.outside = key;
+  if (cfg_.nat.enabled) {
+    n.mapped = cfg_.nat.address;
+    n.mapped_port = pick_port(n.client_port, n.server, n.server_port);
+    n.outside = key_of(n.mapped, n.mapped_port, n.server, n.server_port);
+    index_.insert_or_assign(n.outside, slot);
+  }
+  index_.insert_or_assign(key, slot);
+  n.picked_up = !seg.has(kSyn);
+  n.state = n.picked_up ? FlowState::kEstablished : FlowState::kSyn;
+  n.last_seen = now;
+  n.tag = tag;
+  track(n, seg, dir);
+  ++live_;
+  peak_ = std::max(peak_, live_);
+  v.new_entry = slot;
+  v.entry = slot;
+  v.picked_up = n.picked_up;
+  if (cfg_.nat.enabled) {
+    v.note = n.picked_up ? NoteKind::kPickedUpNat : NoteKind::kNatTranslated;
+    v.a = pack_endpoint(seg.src, seg.sport);
+    seg.src = n.mapped;
+    seg.sport = n.mapped_port;
+  } else if (n.picked_up) {
+    v.note = NoteKind::kPickedUp;
+  }
+  return slot;
+}
+
+Firewall::Verdict Firewall::process(Time now, Segment& seg, FlowDir dir, uint32_t tag) {
   Verdict v;
+  int d = static_cast<int>(dir);
   FlowKey key = FlowKey::of(seg);
   auto it = index_.find(key);
   Entry* e = it == index_.end() ? nullptr : &entries_[it->second];
+  // Lazy expiry at packet time as well: a deadline that moved earlier (an
+  // adaptive timeout) must not let a dead entry pass traffic. Boxes that act
+  // at expiry (RST, probes) do so from their timer.
+  if (e != nullptr && e->state != FlowState::kExpired && e->state != FlowState::kProbing &&
+      cfg_.on_idle == IdleAction::kForget) {
+    Time due = after(e->last_seen, timeout_of(*e));
+    if (due <= now) {
+      expire(*e, due);
+      e->timer.cancel();
+    }
+  }
   bool live = e != nullptr && e->state != FlowState::kExpired;
 
   if (!live) {
-    if (seg.has(kSyn) && !seg.has(kAck)) {
-      uint32_t slot;
-      if (e != nullptr) {
-        slot = it->second;
-      } else {
-        slot = static_cast<uint32_t>(entries_.size());
-        entries_.push_back(Entry{});
-        index_.emplace(key, slot);
+    bool syn = seg.has(kSyn) && !seg.has(kAck);
+    bool mid_stream_ack = seg.has(kAck) && !seg.has(kSyn) && !seg.has(kFin) && !seg.has(kRst);
+    bool pick = mid_stream_ack && (cfg_.pickup == Pickup::kLoose ||
+                                   (cfg_.pickup == Pickup::kFromClient && dir == FlowDir::kFromClient) ||
+                                   (cfg_.pickup == Pickup::kFromServer && dir == FlowDir::kFromServer));
+    // A NAT cannot create a mapping from the outside.
+    if (cfg_.nat.enabled && dir == FlowDir::kFromServer) pick = syn = false;
+    if (syn || pick) {
+      if (cfg_.max_entries > 0 && live_ >= cfg_.max_entries) {
+        if (cfg_.when_full == WhenFull::kDrop) {
+          v.forward = false;
+          v.note = NoteKind::kDropTableFull;
+          v.a = static_cast<int64_t>(live_);
+          return v;
+        }
+        // Evict the least recently refreshed entry (ties: the lowest slot).
+        Entry* oldest = nullptr;
+        for (Entry& o : entries_)
+          if (o.state != FlowState::kExpired && (oldest == nullptr || o.last_seen < oldest->last_seen)) oldest = &o;
+        if (oldest != nullptr) {
+          expire(*oldest, now);
+          oldest->timer.cancel();
+        }
       }
-      Entry& n = entries_[slot];
-      n.key = key;
-      n.state = FlowState::kSyn;
-      n.last_seen = now;
-      n.expired_at = Time::never();
-      ++live_;
-      if (live_ > peak_) peak_ = live_;
-      v.new_entry = slot;
+      create(now, key, seg, dir, tag, v);
       return v;
     }
-    // Strict pickup: a non-SYN packet without state is invalid.
+    // No state and no pickup: the packet is invalid.
     v.forward = false;
     v.a = e != nullptr ? e->expired_at.count_ns() : -1;
-    if (cfg_.on_no_state == NoStateAction::kResetSender && !seg.has(kRst)) {
+    if (cfg_.on_no_state == NoStateAction::kResetSender && !seg.has(kRst) && allows(cfg_.reset_senders, dir)) {
       v.reply = true;
       v.rst = reset_for(seg);
       v.note = NoteKind::kFirewallRstNoState;
@@ -111,27 +314,145 @@ Firewall::Verdict Firewall::process(Time now, const Segment& seg) {
     return v;
   }
 
-  e->last_seen = now;
+  v.entry = it->second;
+  bool pure = seg.len == 0 && !seg.has(kSyn) && !seg.has(kFin) && !seg.has(kRst);
+  if (e->state == FlowState::kProbing) {
+    e->answered[d] = true;
+    if (pure) {
+      // An answer to a DCD probe: the box keeps it.
+      if (e->answered[0] && e->answered[1]) {
+        e->state = FlowState::kEstablished;
+        e->last_seen = now;  // "updates the activity timeout to the current time"
+        e->next_probe = Time::never();
+      }
+      v.forward = false;
+      v.note = NoteKind::kDcdAnswer;
+      return v;
+    }
+    // Real traffic ends probing: the flow is alive.
+    e->state = FlowState::kEstablished;
+    e->next_probe = Time::never();
+  }
+
+  // Sequence check: a segment that ends below what the other side has
+  // acknowledged carries nothing new (a zero-byte keepalive probe does; a
+  // one-byte probe ends exactly at the acknowledged edge).
+  bool below = cfg_.window_check != WindowCheck::kOff && !seg.has(kRst) && e->has_ack[1 - d] &&
+               seq_before(seg.end_seq(), e->acked[1 - d]);
+  if (below && cfg_.window_check == WindowCheck::kDrop) {
+    v.forward = false;
+    v.note = NoteKind::kDropBelowWindow;
+    return v;
+  }
+
+  if (cfg_.nat.enabled) {
+    v.note = NoteKind::kNatTranslated;
+    if (dir == FlowDir::kFromClient) {
+      v.a = pack_endpoint(seg.src, seg.sport);
+      seg.src = e->mapped;
+      seg.sport = e->mapped_port;
+    } else {
+      v.a = pack_endpoint(seg.dst, seg.dport);
+      seg.dst = e->client;
+      seg.dport = e->client_port;
+    }
+  }
+  if (below) {  // WindowCheck::kIgnore: passes, changes nothing
+    v.note = NoteKind::kNoRefresh;
+    return v;
+  }
+
+  bool counts = allows(cfg_.refresh_from, dir);
+  switch (cfg_.refresh_on) {
+    case RefreshOn::kAny: break;
+    case RefreshOn::kData: counts = counts && seg.len > 0; break;
+    case RefreshOn::kNewData:
+      counts = counts && seg.len > 0 && (!e->seen[d] || seq_after(seg.end_seq(), e->end[d]));
+      break;
+  }
+  FlowState before = e->state;
+  bool seen_before[2] = {e->seen[0], e->seen[1]};
+  track(*e, seg, dir);
   if (seg.has(kRst)) {
     e->state = FlowState::kClosed;
   } else if (seg.has(kFin)) {
-    if (e->state != FlowState::kClosed) e->state = FlowState::kClosing;
+    e->fin[d] = true;
+    if (e->state != FlowState::kClosed)
+      e->state = e->fin[0] && e->fin[1] ? FlowState::kTimeWait : FlowState::kClosing;
   } else if (e->state == FlowState::kSyn && seg.has(kAck)) {
     // SYN-ACK (or the handshake's ACK) confirms the flow.
     e->state = FlowState::kEstablished;
   }
+  // A state change always sets the new state's timer; so does the first
+  // reply to a picked-up entry (the cap is lifted).
+  bool first_reply = e->picked_up && !(seen_before[0] && seen_before[1]) && e->seen[0] && e->seen[1];
+  if (counts || e->state != before || first_reply) {
+    e->last_seen = now;
+  } else {
+    v.note = NoteKind::kNoRefresh;
+  }
   return v;
 }
 
-Time Firewall::check_expiry(Time now, uint32_t slot) {
+Segment Firewall::make_segment(const Entry& e, FlowDir toward, uint8_t flags, uint32_t seq, uint32_t ack) const {
+  Segment s;
+  s.flags = flags;
+  s.seq = seq;
+  s.ack = ack;
+  if (toward == FlowDir::kFromServer) {  // to the client, in the server's name
+    s.src = e.server; s.sport = e.server_port;
+    s.dst = e.client; s.dport = e.client_port;
+  } else {  // to the server, in the (mapped) client's name
+    s.src = e.mapped; s.sport = e.mapped_port;
+    s.dst = e.server; s.dport = e.server_port;
+  }
+  return s;
+}
+
+Time Firewall::check_expiry(Time now, uint32_t slot, std::vector<Injection>* out) {
   Entry& e = entries_[slot];
   if (e.state == FlowState::kExpired) return Time::never();
-  Time due = e.last_seen + timeout_of(e.state);
-  if (due > now) return due;
-  e.state = FlowState::kExpired;
-  e.expired_at = due;
-  --live_;
-  return Time::never();
+  // What each end expects next: its own ACK field is its RCV.NXT.
+  auto rcv_nxt = [&](int side) { return e.has_ack[side] ? e.acked[side] : e.end[1 - side]; };
+  if (e.state != FlowState::kProbing) {
+    Time due = after(e.last_seen, timeout_of(e));
+    if (due > now) return due;
+    if (e.state == FlowState::kEstablished && cfg_.on_idle == IdleAction::kResetBoth) {
+      // Azure LB "TCP reset on idle": an RST to each end, with the sequence
+      // number that end accepts (its RCV.NXT).
+      if (out != nullptr) {
+        out->push_back(Injection{make_segment(e, FlowDir::kFromServer, kRst, rcv_nxt(0), 0), FlowDir::kFromServer,
+                                 NoteKind::kFirewallRstIdle, 0, 0, e.tag});
+        out->push_back(Injection{make_segment(e, FlowDir::kFromClient, kRst, rcv_nxt(1), 0), FlowDir::kFromClient,
+                                 NoteKind::kFirewallRstIdle, 0, 0, e.tag});
+      }
+    } else if (e.state == FlowState::kEstablished && cfg_.on_idle == IdleAction::kProbe && cfg_.probe_count > 0) {
+      e.state = FlowState::kProbing;
+      e.answered[0] = e.answered[1] = false;
+      e.probes_sent = 0;
+      e.next_probe = now;
+    }
+    if (e.state != FlowState::kProbing) {
+      expire(e, due);
+      return Time::never();
+    }
+  }
+  // Probing (ASA DCD).
+  if (now < e.next_probe) return e.next_probe;
+  if (e.probes_sent >= cfg_.probe_count) {
+    expire(e, now);  // an end did not answer: the connection is freed
+    return Time::never();
+  }
+  ++e.probes_sent;
+  for (int side = 0; side < 2; ++side) {
+    if (e.answered[side] || out == nullptr) continue;
+    // A keepalive-shaped probe: seq = RCV.NXT - 1 of the end, no payload.
+    FlowDir toward = side == 0 ? FlowDir::kFromServer : FlowDir::kFromClient;
+    out->push_back(Injection{make_segment(e, toward, kAck, rcv_nxt(side) - 1, rcv_nxt(1 - side)), toward,
+                             NoteKind::kDcdProbe, e.probes_sent, cfg_.probe_count, e.tag});
+  }
+  e.next_probe = now + cfg_.probe_interval;
+  return e.next_probe;
 }
 
 void Firewall::flush(Time now) {

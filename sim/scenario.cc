@@ -13,6 +13,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "kasim/input_guard.h"
+#include "kasim/middlebox_profiles.h"
 #include "kasim/topology.h"
 
 namespace kasim {
@@ -287,11 +288,23 @@ class Loader {
 
   void load_middleboxes(const YAML::Node& mbs) {
     expect_map(mbs, "middleboxes");
-    static constexpr std::array<std::string_view, 6> kKeys{"type", "idle_timeout", "on_expiry", "syn_timeout",
-                                                           "close_timeout", "reset_style"};
+    static constexpr std::array<std::string_view, 24> kKeys{
+        "type",          "profile",      "idle_timeout",  "syn_timeout",    "fin_timeout",  "time_wait_timeout",
+        "close_timeout", "on_expiry",    "reset_senders", "on_idle",        "probe_interval", "probe_count",
+        "refresh_on",    "refresh_from", "pickup",        "pickup_timeout", "window_check", "max_retrans",
+        "retrans_timeout", "max_entries", "when_full",    "adaptive",       "nat",            "reset_style"};
     static constexpr std::array<std::string_view, 2> kResetStyles{"rfc9293", "mirror"};
     static constexpr std::array<std::string_view, 1> kTypes{"firewall"};
     static constexpr std::array<std::string_view, 2> kActions{"drop", "reset-sender"};
+    static constexpr std::array<std::string_view, 3> kSides{"both", "client", "server"};
+    static constexpr std::array<std::string_view, 3> kIdle{"forget", "reset-both", "probe"};
+    static constexpr std::array<std::string_view, 3> kRefresh{"any", "data", "new-data"};
+    static constexpr std::array<std::string_view, 4> kPickup{"strict", "loose", "from-client", "from-server"};
+    static constexpr std::array<std::string_view, 3> kWindow{"off", "drop", "ignore"};
+    static constexpr std::array<std::string_view, 2> kFull{"drop", "evict-oldest"};
+    auto sides = [](const std::string& v) {
+      return v == "both" ? Sides::kBoth : v == "client" ? Sides::kClient : Sides::kServer;
+    };
     for (auto it = mbs.begin(); it != mbs.end(); ++it) {
       MiddleboxSpec m;
       m.name = scalar(it->first, "a middlebox name");
@@ -301,22 +314,114 @@ class Loader {
       std::string what = fmt::format("middlebox '{}'", m.name);
       expect_map(b, what);
       check_keys(b, what, kKeys);
-      require(b, "type", what);
-      one_of(b["type"], "type", kTypes);
-      if (b["idle_timeout"]) {
-        m.firewall.established = duration(b["idle_timeout"], "idle_timeout");
-        if (m.firewall.established <= Time()) fail(b["idle_timeout"], "idle_timeout must be longer than 0s");
+      if (!b["profile"]) require(b, "type", what);
+      if (b["type"]) one_of(b["type"], "type", kTypes);
+      FirewallConfig& f = m.firewall;
+      if (b["profile"]) {
+        std::string name = scalar(b["profile"], "profile");
+        const MiddleboxProfile* p = find_middlebox_profile(name);
+        std::vector<std::string_view> names = middlebox_profile_names();
+        if (p == nullptr)
+          fail(b["profile"], fmt::format("unknown middlebox profile '{}'{} (see `kasim middleboxes`; known: {})", name,
+                                         did_you_mean(name, names), join_alternatives(names)));
+        m.profile = name;
+        f = p->config;
       }
-      if (b["syn_timeout"]) m.firewall.syn = duration(b["syn_timeout"], "syn_timeout");
-      if (b["close_timeout"]) m.firewall.closed = duration(b["close_timeout"], "close_timeout");
+      auto positive = [&](const char* key, Time* dst) {
+        if (!b[key]) return;
+        *dst = duration(b[key], key);
+        if (*dst <= Time()) fail(b[key], fmt::format("{} must be longer than 0s", key));
+      };
+      positive("idle_timeout", &f.established);
+      if (b["syn_timeout"]) f.syn = duration(b["syn_timeout"], "syn_timeout");
+      if (b["fin_timeout"]) f.closing = duration(b["fin_timeout"], "fin_timeout");
+      if (b["time_wait_timeout"]) f.time_wait = duration(b["time_wait_timeout"], "time_wait_timeout");
+      if (b["close_timeout"]) f.closed = duration(b["close_timeout"], "close_timeout");
       if (b["on_expiry"])
-        m.firewall.on_no_state = one_of(b["on_expiry"], "on_expiry", kActions) == "drop" ? NoStateAction::kDrop
-                                                                                         : NoStateAction::kResetSender;
+        f.on_no_state = one_of(b["on_expiry"], "on_expiry", kActions) == "drop" ? NoStateAction::kDrop
+                                                                                : NoStateAction::kResetSender;
       if (b["reset_style"])
-        m.firewall.reset_style = one_of(b["reset_style"], "reset_style", kResetStyles) == "mirror" ? ResetStyle::kMirror
-                                                                                                   : ResetStyle::kRfc9293;
+        f.reset_style = one_of(b["reset_style"], "reset_style", kResetStyles) == "mirror" ? ResetStyle::kMirror
+                                                                                      : ResetStyle::kRfc9293;
+      if (b["reset_senders"]) f.reset_senders = sides(one_of(b["reset_senders"], "reset_senders", kSides));
+      if (b["on_idle"]) {
+        std::string v = one_of(b["on_idle"], "on_idle", kIdle);
+        f.on_idle = v == "forget" ? IdleAction::kForget : v == "reset-both" ? IdleAction::kResetBoth : IdleAction::kProbe;
+      }
+      positive("probe_interval", &f.probe_interval);
+      if (b["probe_count"]) f.probe_count = static_cast<int>(integer(b["probe_count"], "probe_count", 1, 1000));
+      if (b["refresh_on"]) {
+        std::string v = one_of(b["refresh_on"], "refresh_on", kRefresh);
+        f.refresh_on = v == "any" ? RefreshOn::kAny : v == "data" ? RefreshOn::kData : RefreshOn::kNewData;
+      }
+      if (b["refresh_from"]) f.refresh_from = sides(one_of(b["refresh_from"], "refresh_from", kSides));
+      if (b["pickup"]) {
+        std::string v = one_of(b["pickup"], "pickup", kPickup);
+        f.pickup = v == "strict" ? Pickup::kStrict : v == "loose" ? Pickup::kLoose
+                 : v == "from-client" ? Pickup::kFromClient : Pickup::kFromServer;
+      }
+      positive("pickup_timeout", &f.pickup_timeout);
+      if (b["window_check"]) {
+        std::string v = one_of(b["window_check"], "window_check", kWindow);
+        f.window_check = v == "off" ? WindowCheck::kOff : v == "drop" ? WindowCheck::kDrop : WindowCheck::kIgnore;
+      }
+      if (b["max_retrans"]) f.max_retrans = static_cast<int>(integer(b["max_retrans"], "max_retrans", 0, 255));
+      positive("retrans_timeout", &f.retrans_timeout);
+      if (b["max_entries"])
+        f.max_entries = static_cast<size_t>(integer(b["max_entries"], "max_entries", 0, int64_t{1} << 40));
+      if (b["when_full"])
+        f.when_full = one_of(b["when_full"], "when_full", kFull) == "drop" ? WhenFull::kDrop : WhenFull::kEvictOldest;
+      if (b["adaptive"]) {
+        // adaptive: { start: N, end: N } (entries), or `off`.
+        const YAML::Node& a = b["adaptive"];
+        if (a.IsScalar() && a.Scalar() == "off") {
+          f.adaptive_start = f.adaptive_end = 0;
+        } else {
+          expect_map(a, "adaptive");
+          static constexpr std::array<std::string_view, 2> kAd{"start", "end"};
+          check_keys(a, "adaptive", kAd);
+          require(a, "start", "adaptive");
+          require(a, "end", "adaptive");
+          f.adaptive_start = static_cast<size_t>(integer(a["start"], "start", 0, int64_t{1} << 40));
+          f.adaptive_end = static_cast<size_t>(integer(a["end"], "end", 0, int64_t{1} << 40));
+          if (f.adaptive_end <= f.adaptive_start) fail(a["end"], "adaptive end must be above start");
+        }
+      }
+      if (b["nat"]) load_nat(b["nat"], f.nat);
+      if (f.nat.enabled && f.nat.address == 0)
+        f.nat.address = (203u << 24) | (113u << 8) | static_cast<uint32_t>(s_.middleboxes.size() + 1);  // 203.0.113.N
+      if (f.nat.enabled)
+        for (const HostSpec& h : s_.hosts)
+          if (h.address == f.nat.address)
+            fail(b["nat"] ? b["nat"] : it->first, fmt::format("the NAT address {} of {} is host '{}'s address",
+                                                               format_ipv4(f.nat.address), what, h.name));
       s_.middleboxes.push_back(std::move(m));
     }
+  }
+
+  // nat: false | true | { address: A, ports: [lo, hi], preserve_port: bool }
+  void load_nat(const YAML::Node& n, NatConfig& nat) {
+    if (n.IsScalar()) {
+      nat.enabled = boolean(n, "nat");
+      return;
+    }
+    expect_map(n, "nat");
+    static constexpr std::array<std::string_view, 3> kKeys{"address", "ports", "preserve_port"};
+    check_keys(n, "nat", kKeys);
+    nat.enabled = true;
+    if (n["address"]) {
+      std::string a = scalar(n["address"], "address");
+      if (!parse_ipv4(a, &nat.address))
+        fail(n["address"], fmt::format("address must be an IPv4 address like 203.0.113.1, got '{}'", a));
+    }
+    if (n["ports"]) {
+      const YAML::Node& p = n["ports"];
+      if (!p.IsSequence() || p.size() != 2) fail(p, "ports must be [first, last], e.g. [1024, 65535]");
+      nat.port_lo = static_cast<uint16_t>(integer(p[0], "ports", 1, 65535));
+      nat.port_hi = static_cast<uint16_t>(integer(p[1], "ports", 1, 65535));
+      if (nat.port_hi < nat.port_lo) fail(p, "ports: the last port is below the first");
+    }
+    if (n["preserve_port"]) nat.preserve_port = boolean(n["preserve_port"], "preserve_port");
   }
 
   void load_links(const YAML::Node& links) {
@@ -490,8 +595,10 @@ class Loader {
   void load_faults(const YAML::Node& faults) {
     expect_seq(faults, "faults");
     static constexpr std::array<std::string_view, 6> kKeys{"at", "link", "state", "host", "middlebox", "action"};
+    static constexpr std::array<std::string_view, 5> kLinkKeys{"at", "link", "state", "loss", "until"};
     static constexpr std::array<std::string_view, 2> kStates{"down", "up"};
-    static constexpr std::array<std::string_view, 4> kHostActions{"crash", "reboot", "block-from", "unblock-from"};
+    static constexpr std::array<std::string_view, 5> kHostActions{"crash", "reboot", "kill", "block-from",
+                                                                  "unblock-from"};
     static constexpr std::array<std::string_view, 1> kMbActions{"flush"};
     static constexpr std::array<std::string_view, 7> kHostKeys{"at", "host", "action", "peer"};
     for (const YAML::Node& f : faults) {
@@ -501,8 +608,10 @@ class Loader {
       spec.mark = mark_of(f);
       spec.at = duration(f["at"], "at");
       if (f["link"]) {
-        check_keys(f, "a link fault", std::span<const std::string_view>(kKeys.data(), 3));
-        require(f, "state", "a link fault");
+        check_keys(f, "a link fault", kLinkKeys);
+        if (!f["state"] && !f["loss"]) fail(f, "a link fault needs 'state' (down or up) or 'loss' (with 'until')");
+        if (f["state"] && f["loss"]) fail(f["loss"], "a link fault sets either 'state' or 'loss', not both");
+        if (f["until"] && !f["loss"]) fail(f["until"], "until applies to a loss burst ('loss')");
         const YAML::Node& ends = f["link"];
         if (!ends.IsSequence() || ends.size() != 2) fail(ends, "link must list the two nodes it joins, e.g. [client, fw]");
         std::string a(s_.node_name(node_ref(ends[0], "link", false)));
@@ -514,7 +623,23 @@ class Loader {
             found = true;
           }
         if (!found) fail(ends, fmt::format("there is no link between {} and {}", a, b));
-        spec.kind = one_of(f["state"], "state", kStates) == "down" ? FaultSpec::Kind::kLinkDown : FaultSpec::Kind::kLinkUp;
+        if (f["loss"]) {
+          // A loss burst: the probability changes at `at`, and back to the
+          // link's own value at `until` (if given).
+          spec.kind = FaultSpec::Kind::kLinkLoss;
+          spec.loss_ppb = probability_ppb(f["loss"], "loss");
+          if (f["until"]) {
+            FaultSpec back = spec;
+            back.at = duration(f["until"], "until");
+            if (back.at <= spec.at) fail(f["until"], "until must be after at");
+            back.loss_ppb = s_.links[spec.link].loss_ppb;
+            s_.faults.push_back(spec);
+            s_.faults.push_back(back);
+            continue;
+          }
+        } else {
+          spec.kind = one_of(f["state"], "state", kStates) == "down" ? FaultSpec::Kind::kLinkDown : FaultSpec::Kind::kLinkUp;
+        }
       } else if (f["host"]) {
         check_keys(f, "a host fault", std::span<const std::string_view>(kHostKeys.data(), 4));
         require(f, "action", "a host fault");
@@ -522,6 +647,7 @@ class Loader {
         std::string action = one_of(f["action"], "action", kHostActions);
         if (action == "crash") spec.kind = FaultSpec::Kind::kHostCrash;
         else if (action == "reboot") spec.kind = FaultSpec::Kind::kHostReboot;
+        else if (action == "kill") spec.kind = FaultSpec::Kind::kHostKill;
         else {
           spec.kind = action == "block-from" ? FaultSpec::Kind::kBlockFrom : FaultSpec::Kind::kUnblockFrom;
           require(f, "peer", fmt::format("a '{}' fault", action));

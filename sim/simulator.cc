@@ -55,6 +55,7 @@ struct ConnRt {
   Time closed_at[2] = {Time::never(), Time::never()};
   std::string killer;
   LossNote loss;
+  std::string remapped_by;  // a NAT that gave this flow a new mapping mid-stream
 };
 
 struct StepRef {
@@ -82,6 +83,7 @@ struct Simulator::Impl {
   std::vector<Packet> pool;
   std::vector<uint32_t> free_slots;
   TcpOutput out;  // scratch, reused
+  std::vector<Firewall::Injection> injections;  // scratch, reused
 
   Impl(const Scenario& s, RunLimits l) : sc(s), limits(l) { build(); }
 
@@ -118,7 +120,8 @@ struct Simulator::Impl {
       links[i].loss_ppb = l.loss_ppb;
       links[i].rng = Rng::stream(sc.seed, "link-loss", i);
     }
-    for (const MiddleboxSpec& m : sc.middleboxes) firewalls.emplace_back(m.firewall);
+    for (size_t i = 0; i < sc.middleboxes.size(); ++i)
+      firewalls.emplace_back(sc.middleboxes[i].firewall, Rng::stream(sc.seed, "middlebox-nat", i));
 
     captured.assign(sc.node_count(), sc.capture.empty() ? 1 : 0);
     for (const std::string& n : sc.capture) captured[sc.node_index(n)] = 1;
@@ -213,7 +216,8 @@ struct Simulator::Impl {
 
   // Puts `p` on the link from route position p.pos - p.step towards p.pos;
   // `dir` is how the sending node's capture point sees it.
-  void transmit(Packet p, CaptureDir dir) {
+  // `fate` annotates the record of a packet that gets onto the link.
+  void transmit(Packet p, CaptureDir dir, NoteKind fate = NoteKind::kNone, int64_t fate_a = 0) {
     ++packets;
     const Route& route = conns[p.conn].route;
     size_t from = route.nodes[static_cast<size_t>(p.pos - p.step)];
@@ -229,7 +233,7 @@ struct Simulator::Impl {
       note_loss(p.conn, link_name(li) + " (random loss)");
       return;
     }
-    emit_record(from, dir, p);
+    emit_record(from, dir, p, fate, fate_a);
     uint32_t slot = alloc_packet();
     pool[slot] = p;
     queue.push(now + link.delay, EventKind::kPacketArrival, slot);
@@ -304,11 +308,16 @@ struct Simulator::Impl {
 
     if (!is_host(node)) {
       size_t mb = node - sc.hosts.size();
-      Firewall::Verdict v = firewalls[mb].process(now, p.seg);
-      if (v.new_entry != UINT32_MAX) arm_firewall_entry(mb, v.new_entry);
+      FlowDir dir = p.step > 0 ? FlowDir::kFromClient : FlowDir::kFromServer;
+      Firewall::Verdict v = firewalls[mb].process(now, p.seg, dir, p.conn);
+      // A state change (RST, FIN, a pickup cap) can move the deadline earlier.
+      if (v.entry != UINT32_MAX) arm_firewall_entry(mb, v.entry);
+      if (v.picked_up && firewalls[mb].config().nat.enabled) rt.remapped_by = sc.middleboxes[mb].name;
       if (!v.forward) {
         emit_record(node, CaptureDir::kDrop, p, v.note, v.a);
         if (v.note == NoteKind::kDropNoState) note_loss(p.conn, sc.middleboxes[mb].name);
+        if (v.note == NoteKind::kDropTableFull) note_loss(p.conn, sc.middleboxes[mb].name + " (table full)");
+        if (v.note == NoteKind::kDropBelowWindow) note_loss(p.conn, sc.middleboxes[mb].name + " (sequence check)");
         if (v.reply) {
           Packet r;
           r.seg = v.rst;
@@ -323,7 +332,7 @@ struct Simulator::Impl {
         return;
       }
       p.pos += p.step;
-      transmit(p, CaptureDir::kForward);
+      transmit(p, CaptureDir::kForward, v.note, v.a);
       return;
     }
     if (!at_end) {  // a host in the middle of a route forwards like a router
@@ -345,15 +354,75 @@ struct Simulator::Impl {
       return;
     }
     TcpEndpoint& ep = rt.ep[static_cast<int>(side)];
+    if (!owns_tuple(ep, p.seg)) {
+      answer_unknown_tuple(p, side, node);
+      return;
+    }
     out.clear();
     ep.on_segment(now, p.seg, out);
     emit_record(node, CaptureDir::kIn, p, out.discarded);
     std::string origin_name(sc.node_name(p.origin));
+    std::string killer = origin_name;
     std::string cause = p.seg.has(tcp_flag::kRst)
                             ? fmt::format("RST from {}: {}", origin_name,
                                           describe_note(p.why, p.a, p.b, origin_name))
                             : std::string();
-    apply_output(p.conn, side, cause, origin_name);
+    if (p.why == NoteKind::kRstNoSocket && !rt.remapped_by.empty()) {
+      // The peer never lost its socket: a NAT re-mapped the flow, so the
+      // peer saw a 4-tuple it does not know.
+      killer = rt.remapped_by;
+      cause += fmt::format(" ({} gave the flow a new mapping)", rt.remapped_by);
+    }
+    apply_output(p.conn, side, cause, killer);
+  }
+
+  // Packets are routed per connection, but a host demultiplexes by 4-tuple
+  // like a real stack: a connected socket owns only its own tuple. A packet
+  // whose tuple differs (a NAT re-mapped the flow) finds no socket.
+  static bool owns_tuple(const TcpEndpoint& ep, const Segment& s) {
+    TcpState st = ep.state();
+    if (st == TcpState::kListen || st == TcpState::kClosed) return true;  // the endpoint answers itself
+    const TcpEndpointConfig& c = ep.config();
+    return s.dst == c.local_addr && s.dport == c.local_port && s.src == c.remote_addr && s.sport == c.remote_port;
+  }
+
+  // The host's stack has no socket for the packet's 4-tuple: it answers as
+  // its OS does for a closed port (Linux: RST per RFC 9293), built by a
+  // transient endpoint in CLOSED state, and the connection's socket is not
+  // touched.
+  void answer_unknown_tuple(const Packet& p, Side side, size_t node) {
+    TcpEndpointConfig cfg = conns[p.conn].ep[static_cast<int>(side)].config();
+    cfg.local_addr = p.seg.dst;
+    cfg.local_port = p.seg.dport;
+    cfg.remote_addr = p.seg.src;
+    cfg.remote_port = p.seg.sport;
+    TcpEndpoint stray(cfg);
+    out.clear();
+    stray.on_segment(now, p.seg, out);
+    emit_record(node, CaptureDir::kIn, p, NoteKind::kUnknownTuple);
+    std::vector<EmittedSegment> segs;
+    segs.swap(out.segments);
+    out.clear();
+    for (const EmittedSegment& e : segs) send_from_endpoint(p.conn, side, e);
+  }
+
+  // A packet a middlebox originates (idle RST, DCD probe), sent from the
+  // box's position on its connection's route.
+  void inject_from_middlebox(size_t mb, const Firewall::Injection& inj) {
+    size_t node = sc.hosts.size() + mb;
+    const Route& route = conns[inj.tag].route;
+    auto at = std::find(route.nodes.begin(), route.nodes.end(), node);
+    assert(at != route.nodes.end() && "an entry belongs to a connection through its box");
+    Packet r;
+    r.seg = inj.seg;
+    r.conn = inj.tag;
+    r.origin = static_cast<uint32_t>(node);
+    r.step = inj.dir == FlowDir::kFromClient ? 1 : -1;
+    r.pos = static_cast<int32_t>(at - route.nodes.begin()) + r.step;
+    r.why = inj.why;
+    r.a = inj.a;
+    r.b = inj.b;
+    transmit(r, CaptureDir::kOut);
   }
 
   void arm_firewall_entry(size_t mb, uint32_t entry) {
@@ -434,6 +503,19 @@ struct Simulator::Impl {
         break;
       }
       case FaultSpec::Kind::kFlush: firewalls[f.node].flush(now); break;
+      case FaultSpec::Kind::kLinkLoss: links[f.link].loss_ppb = f.loss_ppb; break;
+      case FaultSpec::Kind::kHostKill:
+        // The process dies: the kernel closes its sockets. Modelled as an
+        // abortive close (RST) for every socket, as Linux does when a socket
+        // still holds unread data; a clean socket would send FIN instead.
+        for (size_t ci = 0; ci < conns.size(); ++ci)
+          for (int s = 0; s < 2; ++s)
+            if (host_node(ci, static_cast<Side>(s)) == f.node) {
+              out.clear();
+              conns[ci].ep[s].abort(now, out);
+              apply_output(ci, static_cast<Side>(s), "", "");
+            }
+        break;
     }
   }
 
@@ -483,8 +565,10 @@ struct Simulator::Impl {
         case EventKind::kMiddleboxTimer: {
           Firewall& fw = firewalls[e.target];
           if (!fw.timer(e.aux).take(e)) break;
-          Time next = fw.check_expiry(now, e.aux);
+          injections.clear();
+          Time next = fw.check_expiry(now, e.aux, &injections);
           if (!next.is_never()) fw.timer(e.aux).ensure(queue, next, EventKind::kMiddleboxTimer, e.target, e.aux);
+          for (const Firewall::Injection& inj : injections) inject_from_middlebox(e.target, inj);
           break;
         }
         case EventKind::kAppAction:

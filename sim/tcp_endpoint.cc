@@ -318,6 +318,10 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
       return;
     case TcpState::kListen:
       if (seg.has(kRst)) return;
+      // A listener answers (and accepts) whoever sent the segment: behind a
+      // NAT that is the translated address and port, not the client's own.
+      cfg_.remote_addr = seg.src;
+      cfg_.remote_port = seg.sport;
       if (!seg.has(kSyn) || seg.has(kAck)) {
         // A segment for a connection this listener does not know.
         EmittedSegment r;

@@ -27,6 +27,7 @@ const char* packet_kind(NoteKind why) {
     case NoteKind::kAck: return "ack";
     case NoteKind::kAckOfProbe: return "keepalive-ack";
     case NoteKind::kKeepaliveProbe: return "keepalive-probe";
+    case NoteKind::kDcdProbe: return "dcd-probe";
     case NoteKind::kKeepaliveGiveUpRst:
     case NoteKind::kRetransmitGiveUpRst:
     case NoteKind::kAbortRst:
@@ -54,6 +55,11 @@ namespace {
 std::string expired_phrase(int64_t ns) {
   if (ns < 0) return "never tracked";
   return fmt::format("expired at {}", Time::ns(ns));
+}
+// An address and port packed by pack_endpoint(), as tcpdump spells it.
+std::string endpoint_phrase(int64_t packed) {
+  uint64_t v = static_cast<uint64_t>(packed);
+  return fmt::format("{}.{}", format_ipv4(static_cast<Ipv4>(v >> 16)), v & 0xFFFF);
 }
 }  // namespace
 
@@ -83,6 +89,7 @@ std::string describe_note(NoteKind why, int64_t a, int64_t b, const std::string&
     case NoteKind::kFirewallRstNoState:
       return fmt::format("{}: no state ({}) -> RST to sender", origin, expired_phrase(a));
     case NoteKind::kFirewallRstIdle: return fmt::format("{}: idle timeout -> RST", origin);
+    case NoteKind::kDcdProbe: return fmt::format("{}: idle timeout -> dead connection probe {}/{}", origin, a, b);
     default: return describe_fate(why, a);
   }
 }
@@ -98,6 +105,15 @@ std::string describe_fate(NoteKind fate, int64_t a) {
     case NoteKind::kDropOutOfWindow: return "discarded: not acceptable";
     case NoteKind::kDupAckRateLimited: return "not answered (tcp_invalid_ratelimit)";
     case NoteKind::kDropNoConnection: return "discarded: no connection";
+    case NoteKind::kDcdAnswer: return "answer to the box's probe: consumed";
+    case NoteKind::kDropTableFull: return fmt::format("dropped: connection table full ({} entries)", a);
+    case NoteKind::kDropBelowWindow: return "dropped: below the tracked sequence window";
+    case NoteKind::kNatTranslated: return fmt::format("NAT (was {})", endpoint_phrase(a));
+    case NoteKind::kPickedUp: return "no state: picked up mid-stream as a new entry";
+    case NoteKind::kPickedUpNat:
+      return fmt::format("no state: picked up mid-stream with a NEW NAT mapping (was {})", endpoint_phrase(a));
+    case NoteKind::kNoRefresh: return "passed; idle timer not refreshed";
+    case NoteKind::kUnknownTuple: return "no socket for this 4-tuple";
     default: return "";
   }
 }

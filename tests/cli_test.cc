@@ -1,5 +1,6 @@
 // The command line through run_cli(), with files for its streams.
 #include "kasim/cli.h"
+#include "kasim/middlebox_profiles.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -94,4 +95,13 @@ TEST_CASE("cli: runaway runs stop at a limit with a clear message") {
   CHECK(r.code == 1);
   CHECK(r.err == "<default scenario>: stopped at 0.000000 s: more than 1 pending events (raise --max-pending if this "
                  "is intended)\n");
+}
+
+TEST_CASE("cli: `kasim middleboxes` lists every middlebox profile with its sources") {
+  CliResult r = cli({"middleboxes"});
+  CHECK(r.code == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out == describe_middlebox_profiles());
+  CHECK(r.out.find("\nazure-lb-tcp-reset: ") != std::string::npos);
+  CHECK(r.out.find("source: azure-docs load-balancer-tcp-reset.md") != std::string::npos);
 }

@@ -26,7 +26,8 @@ TEST_CASE("firewall: reset_style rfc9293 answers a stateless ACK with RST seq = 
   FirewallConfig cfg;
   cfg.on_no_state = NoStateAction::kResetSender;
   Firewall fw(cfg);
-  Firewall::Verdict v = fw.process(Time::s(1), probe());
+  Segment p = probe();
+  Firewall::Verdict v = fw.process(Time::s(1), p, FlowDir::kFromServer);
   REQUIRE(v.reply);
   CHECK(v.rst.flags == kRst);
   CHECK(v.rst.seq == 86);
@@ -38,7 +39,8 @@ TEST_CASE("firewall: reset_style mirror answers '1031:1032(1) ack 86' with 'R 86
   cfg.on_no_state = NoStateAction::kResetSender;
   cfg.reset_style = ResetStyle::kMirror;
   Firewall fw(cfg);
-  Firewall::Verdict v = fw.process(Time::s(1), probe());
+  Segment p = probe();
+  Firewall::Verdict v = fw.process(Time::s(1), p, FlowDir::kFromServer);
   REQUIRE(v.reply);
   CHECK(v.rst.flags == (kRst | kAck));
   CHECK(v.rst.seq == 86);

@@ -20,29 +20,33 @@ Segment seg(uint8_t flags, uint32_t seq, uint32_t ack, bool reverse = false) {
   s.ack = ack;
   return s;
 }
+// Host 1 is the client, host 2 the server.
+Firewall::Verdict process(Firewall& fw, Time t, Segment s) {
+  return fw.process(t, s, s.src == 1 ? FlowDir::kFromClient : FlowDir::kFromServer);
+}
 }  // namespace
 
 TEST_CASE("firewall: only a SYN creates state; strict pickup drops the rest") {
   Firewall fw(FirewallConfig{});
-  auto v = fw.process(Time(), seg(kAck, 1, 1));
+  auto v = process(fw, Time(), seg(kAck, 1, 1));
   CHECK_FALSE(v.forward);
   CHECK(v.note == NoteKind::kDropNoState);
   CHECK(v.a == -1);
-  v = fw.process(Time(), seg(kSyn, 1, 0));
+  v = process(fw, Time(), seg(kSyn, 1, 0));
   CHECK(v.forward);
   CHECK(v.new_entry == 0);
   CHECK(fw.live_entries() == 1);
-  CHECK(fw.process(Time::ms(1), seg(kSyn | kAck, 9, 2, true)).forward);
+  CHECK(process(fw, Time::ms(1), seg(kSyn | kAck, 9, 2, true)).forward);
 }
 
 TEST_CASE("firewall: every forwarded packet refreshes the idle timer") {
   FirewallConfig cfg;
   cfg.established = Time::s(100);
   Firewall fw(cfg);
-  fw.process(Time(), seg(kSyn, 1, 0));
-  fw.process(Time::ms(1), seg(kSyn | kAck, 9, 2, true));
+  process(fw, Time(), seg(kSyn, 1, 0));
+  process(fw, Time::ms(1), seg(kSyn | kAck, 9, 2, true));
   CHECK(fw.check_expiry(Time::s(50), 0) == Time::s(100) + Time::ms(1));
-  fw.process(Time::s(60), seg(kAck, 2, 10));
+  process(fw, Time::s(60), seg(kAck, 2, 10));
   // The check at the old deadline finds the refresh and asks again later.
   CHECK(fw.check_expiry(Time::s(100) + Time::ms(1), 0) == Time::s(160));
   CHECK(fw.check_expiry(Time::s(160), 0).is_never());
@@ -55,10 +59,10 @@ TEST_CASE("firewall: after expiry, drop or RST to the sender with seq from the A
     cfg.established = Time::s(10);
     cfg.on_no_state = action;
     Firewall fw(cfg);
-    fw.process(Time(), seg(kSyn, 1, 0));
-    fw.process(Time::ms(1), seg(kSyn | kAck, 9, 2, true));
+    process(fw, Time(), seg(kSyn, 1, 0));
+    process(fw, Time::ms(1), seg(kSyn | kAck, 9, 2, true));
     CHECK(fw.check_expiry(Time::s(20), 0).is_never());
-    auto v = fw.process(Time::s(30), seg(kAck, 9, 2, true));  // server's probe
+    auto v = process(fw, Time::s(30), seg(kAck, 9, 2, true));  // server's probe
     CHECK_FALSE(v.forward);
     CHECK(v.a == (Time::s(10) + Time::ms(1)).count_ns());
     if (action == NoStateAction::kDrop) {
@@ -81,7 +85,7 @@ TEST_CASE("firewall: a segment without ACK gets RST|ACK with ack = seq + len") {
   Firewall fw(cfg);
   Segment s = seg(kPsh, 100, 0);
   s.len = 10;
-  auto v = fw.process(Time(), s);
+  auto v = process(fw, Time(), s);
   REQUIRE(v.reply);
   CHECK(v.rst.flags == (kRst | kAck));
   CHECK(v.rst.seq == 0);
@@ -92,9 +96,9 @@ TEST_CASE("firewall: RST and FIN move the entry to the shorter close timers") {
   FirewallConfig cfg;
   cfg.established = Time::h(1);
   Firewall fw(cfg);
-  fw.process(Time(), seg(kSyn, 1, 0));
-  fw.process(Time(), seg(kSyn | kAck, 9, 2, true));
-  fw.process(Time::s(1), seg(kRst, 2, 0));
+  process(fw, Time(), seg(kSyn, 1, 0));
+  process(fw, Time(), seg(kSyn | kAck, 9, 2, true));
+  process(fw, Time::s(1), seg(kRst, 2, 0));
   CHECK(fw.expiry_time(0) == Time::s(11));
 }
 

@@ -76,7 +76,10 @@ TEST_CASE("bad input: each class gets file:line:col and a helpful message") {
   // unknown key with a suggestion
   CHECK(load_error(with("idle_timeout: 1h", "idle_timout: 1h")) ==
         "test.yaml:8:25: unknown key 'idle_timout' in middlebox 'fw' (did you mean 'idle_timeout'?) "
-        "(expected one of: type, idle_timeout, on_expiry, syn_timeout, close_timeout or reset_style)");
+        "(expected one of: type, profile, idle_timeout, syn_timeout, fin_timeout, time_wait_timeout, close_timeout, "
+            "on_expiry, reset_senders, on_idle, probe_interval, probe_count, refresh_on, refresh_from, pickup, "
+            "pickup_timeout, window_check, max_retrans, retrans_timeout, max_entries, when_full, adaptive, nat or "
+        "reset_style)");
   CHECK(load_error(with("duration: 3h", "duraton: 3h")).starts_with(
         "test.yaml:2:1: unknown key 'duraton' in the scenario (did you mean 'duration'?)"));
   // wrong type

@@ -1,15 +1,39 @@
-// A stateful firewall: a connection table with per-state idle timeouts.
+// A middlebox: a stateful firewall / NAT / L4 load balancer modelled as one
+// configurable connection table. Real devices (middlebox_profiles.h) are
+// presets of FirewallConfig: data plus the few rules that differ.
 //
-// Every forwarded packet of a tracked flow refreshes its entry. An entry
-// that stays idle past its state's timeout expires; the next packet of that
-// flow finds no state and gets the configured action (silent drop, or an RST
-// back to the sender built the way RFC 9293 §3.10.7.1 and Linux's
-// nf_send_reset() build one). Pickup is strict: only a SYN creates state.
+// The box sees each packet with the direction it travels in: from the
+// connection's client (the side that connected, "inside" for a NAT) or from
+// its server. What it does:
+//  * tracks each flow in a state (SYN, ESTABLISHED, CLOSING after one FIN,
+//    TIME_WAIT after both FINs, CLOSED after an RST) with a per-state idle
+//    timeout; a picked-up flow may be capped until a reply is seen, and
+//    repeated identical packets (unanswered probes) may shrink the timeout
+//    (Linux conntrack's RETRANS rule);
+//  * refreshes the timer from the packets its refresh policy counts (any
+//    packet, packets with payload, only new data; from both sides or one);
+//  * optionally checks sequence numbers against a tracked window: a segment
+//    entirely below what the other side has acknowledged (a zero-byte
+//    keepalive probe is; a one-byte probe is not) is dropped or passed
+//    without refreshing;
+//  * when an entry idles out: forgets it silently, sends an RST to both
+//    ends (Azure LB "TCP reset on idle", ASA `idle ... reset`), or probes
+//    both ends first and keeps the entry if both answer (ASA DCD);
+//  * a later packet without state is picked up as a new entry (loose,
+//    possibly from one side only), or dropped / answered with an RST to
+//    its sender (optionally only for one side, as AWS NAT Gateway);
+//  * a bounded table drops new flows or evicts the least recently active;
+//    pf-style adaptive timeouts shrink every timeout as the table fills;
+//  * source NAT of the client side: a new mapping (port from the seeded
+//    stream, or the original port if free) for every new entry, so a flow
+//    picked up after expiry reaches the server as an unknown 4-tuple.
 //
 // Expiry is lazy: an entry remembers when it was last refreshed and the
 // simulator checks it at the earliest possible expiry; a check that finds
-// the entry refreshed asks to be called again later. Refreshing never
-// touches the event queue.
+// the entry refreshed asks to be called again later. A packet arriving after
+// the deadline also finds the entry expired, so shrinking timeouts (adaptive
+// scaling) never let a dead entry pass traffic. Refreshing never touches the
+// event queue.
 #pragma once
 
 #include <cstdint>
@@ -18,11 +42,13 @@
 #include <vector>
 
 #include "kasim/event_queue.h"
+#include "kasim/rng.h"
 #include "kasim/segment.h"
 #include "kasim/time.h"
 
 namespace kasim {
 
+// What a non-SYN packet without live state gets (when pickup refuses it).
 enum class NoStateAction : uint8_t {
   kDrop,         // silent: the packet vanishes
   kResetSender,  // answer the packet with an RST to its sender
@@ -36,20 +62,103 @@ enum class ResetStyle : uint8_t {
              // firewall in seed report 003 sent ("R 86:87(1) ack 1031" for "1031:1032(1) ack 86")
 };
 
+// What the box does at the moment an ESTABLISHED entry idles out.
+enum class IdleAction : uint8_t {
+  kForget,     // remove the entry, send nothing
+  kResetBoth,  // send an RST to each end, then remove the entry
+  kProbe,      // Cisco ASA DCD: probe both ends; keep the entry if both answer
+};
+const char* idle_action_name(IdleAction a);
+
+// Which packets refresh the idle timer.
+enum class RefreshOn : uint8_t {
+  kAny,      // every accepted packet (most firewalls and NATs)
+  kData,     // packets with payload (a one-byte keepalive probe counts, a zero-byte one does not)
+  kNewData,  // payload beyond what this side already sent (L7 proxies: no keepalive probe counts)
+};
+const char* refresh_on_name(RefreshOn r);
+
+// A side of a connection as a middlebox sees it. The client is the side that
+// connected; for a NAT it is the inside.
+enum class Sides : uint8_t { kBoth, kClient, kServer };
+const char* sides_name(Sides s);
+
+enum class Pickup : uint8_t {
+  kStrict,      // only a SYN creates an entry
+  kLoose,       // a mid-stream ACK from either side creates one (Linux nf_conntrack_tcp_loose=1)
+  kFromClient,  // only from the client side (GCP VPC firewall: egress re-creates tracking)
+  kFromServer,
+};
+const char* pickup_name(Pickup p);
+
+enum class WindowCheck : uint8_t {
+  kOff,     // no sequence checks (Linux conntrack is lenient enough that keepalive probes pass)
+  kDrop,    // a segment below the tracked window is invalid and dropped
+  kIgnore,  // such a segment passes but does not refresh (conntrack's NFCT_TCP_IGNORE path)
+};
+const char* window_check_name(WindowCheck w);
+
+enum class WhenFull : uint8_t { kDrop, kEvictOldest };
+const char* when_full_name(WhenFull w);
+
+struct NatConfig {
+  bool enabled = false;
+  Ipv4 address = 0;             // public address the client side is translated to
+  uint16_t port_lo = 1024, port_hi = 65535;
+  // Try the client's own port first (Linux MASQUERADE: "try the original
+  // tuple first", nf_nat_core.c get_unique_tuple()); otherwise a port drawn
+  // from the box's seeded stream.
+  bool preserve_port = false;
+};
+
 struct FirewallConfig {
   // Idle timeouts per tracked state. Defaults follow Linux conntrack's
   // (nf_conntrack_proto_tcp.c tcp_timeouts[]) except `established`, which
-  // scenarios almost always set.
+  // scenarios almost always set. Time::never() = no timeout.
   Time established = Time::h(1);
-  Time syn = Time::s(120);     // SYN seen, no answer yet
-  Time closing = Time::s(120); // FIN seen
-  Time closed = Time::s(10);   // RST seen
+  Time syn = Time::s(120);        // SYN seen, no answer yet (SYN_SENT)
+  Time closing = Time::s(120);    // one FIN seen (FIN_WAIT)
+  Time time_wait = Time::s(120);  // FINs from both sides (TIME_WAIT)
+  Time closed = Time::s(10);      // RST seen (CLOSE)
+
   NoStateAction on_no_state = NoStateAction::kDrop;
   ResetStyle reset_style = ResetStyle::kRfc9293;
+  Sides reset_senders = Sides::kBoth;  // whose no-state packets get the RST (others: dropped)
+
+  IdleAction on_idle = IdleAction::kForget;
+  Time probe_interval = Time::s(15);   // DCD retry-interval (ASA default 0:0:15)
+  int probe_count = 5;                 // DCD max-retries (ASA default 5)
+
+  RefreshOn refresh_on = RefreshOn::kAny;
+  Sides refresh_from = Sides::kBoth;   // FortiGate refresh-direction
+
+  Pickup pickup = Pickup::kStrict;
+  // A picked-up entry's timeout until a packet from the other side is seen
+  // (Linux: UNACK 300 s until SEEN_REPLY). never(): no cap.
+  Time pickup_timeout = Time::never();
+
+  WindowCheck window_check = WindowCheck::kOff;
+
+  // Linux conntrack RETRANS rule: after `max_retrans` repeats of an identical
+  // packet from the same side (unanswered probes), the timeout becomes
+  // `retrans_timeout` if that is shorter. 0 = off.
+  int max_retrans = 0;
+  Time retrans_timeout = Time::s(300);
+
+  size_t max_entries = 0;              // 0 = unbounded
+  WhenFull when_full = WhenFull::kDrop;
+  // pf adaptive timeouts: once live entries exceed `adaptive_start`, every
+  // timeout is scaled by (end - entries) / (end - start). 0 = off.
+  size_t adaptive_start = 0, adaptive_end = 0;
+
+  NatConfig nat;
 };
 
-enum class FlowState : uint8_t { kSyn, kEstablished, kClosing, kClosed, kExpired };
+enum class FlowState : uint8_t { kSyn, kEstablished, kClosing, kTimeWait, kClosed, kProbing, kExpired };
 const char* flow_state_name(FlowState s);
+
+// Direction of a packet through the box.
+enum class FlowDir : uint8_t { kFromClient = 0, kFromServer = 1 };
 
 struct FlowKey {
   Ipv4 a = 0, b = 0;
@@ -66,45 +175,92 @@ struct FlowKeyHash {
   }
 };
 
+// An address and port packed for note arguments: addr << 16 | port.
+inline int64_t pack_endpoint(Ipv4 addr, uint16_t port) { return static_cast<int64_t>(uint64_t{addr} << 16 | port); }
+
 class Firewall {
  public:
-  explicit Firewall(const FirewallConfig& cfg) : cfg_(cfg) {}
+  // `rng` draws NAT ports; give each box its own stream.
+  explicit Firewall(const FirewallConfig& cfg, Rng rng = Rng(0)) : cfg_(cfg), rng_(rng) {}
 
   struct Verdict {
     bool forward = true;
     bool reply = false;        // `rst` goes back to the packet's sender
     Segment rst;
+    // Drop reason when !forward; when forwarding, an annotation of what the
+    // box did (NAT, pickup, no refresh), or kNone.
     NoteKind note = NoteKind::kNone;
-    int64_t a = 0;             // note argument: when the state expired (ns), -1 if never tracked
+    int64_t a = 0;             // note argument (see NoteKind)
     uint32_t new_entry = UINT32_MAX;  // an entry was created: schedule its expiry check
+    uint32_t entry = UINT32_MAX;      // the entry the packet matched or created (its deadline may have moved)
+    bool picked_up = false;    // the entry was created from a mid-stream packet
   };
-  Verdict process(Time now, const Segment& seg);
+  // Processes `seg` travelling in direction `dir`; rewrites it in place when
+  // the box translates addresses. `tag` is stored with a new entry and given
+  // back with packets the box originates (the simulator's connection index).
+  Verdict process(Time now, Segment& seg, FlowDir dir, uint32_t tag = 0);
 
-  // The expiry check for entry `slot` at `now`. Returns the time of the next
-  // check, or never() if the entry expired now (or is gone).
-  Time check_expiry(Time now, uint32_t slot);
+  // A packet the box originates on its own (idle RST, DCD probe).
+  struct Injection {
+    Segment seg;
+    FlowDir dir;               // direction it travels: kFromServer = towards the client
+    NoteKind why;
+    int64_t a = 0, b = 0;
+    uint32_t tag = 0;
+  };
+  // The timer of entry `slot` at `now`. Appends packets the box sends to
+  // `out` (if given). Returns the time of the next check, or never() if the
+  // entry expired now (or is gone).
+  Time check_expiry(Time now, uint32_t slot, std::vector<Injection>* out = nullptr);
   // Drops all state at once (failover, reboot, rule reload).
   void flush(Time now);
 
   TimerSlot& timer(uint32_t slot) { return entries_[slot].timer; }
   uint32_t timer_gen(uint32_t slot) const { return entries_[slot].timer.gen; }
   Time expiry_time(uint32_t slot) const;
+  FlowState state(uint32_t slot) const { return entries_[slot].state; }
+  uint32_t tag(uint32_t slot) const { return entries_[slot].tag; }
   size_t live_entries() const { return live_; }
   size_t peak_entries() const { return peak_; }
   const FirewallConfig& config() const { return cfg_; }
 
  private:
   struct Entry {
-    FlowKey key;
-    Time last_seen;
+    FlowKey key;               // as seen on the client side
+    FlowKey outside;           // as seen on the server side (differs under NAT)
+    Ipv4 client = 0, server = 0, mapped = 0;
+    uint16_t client_port = 0, server_port = 0, mapped_port = 0;
+    Time last_seen;            // last refresh
     Time expired_at = Time::never();
     FlowState state = FlowState::kSyn;
+    bool picked_up = false;
+    bool seen[2] = {false, false};     // a packet from each side passed
+    bool fin[2] = {false, false};
+    bool answered[2] = {false, false}; // DCD: each side answered a probe
+    uint32_t end[2] = {0, 0};          // highest sequence end sent by each side
+    uint32_t acked[2] = {0, 0};        // highest ACK sent by each side
+    bool has_ack[2] = {false, false};
+    // Last packet, for the RETRANS rule.
+    uint32_t last_seq = 0, last_ack = 0, last_len = 0;
+    uint8_t last_dir = 2;
+    int retrans = 0;
+    int probes_sent = 0;
+    Time next_probe = Time::never();
+    uint32_t tag = 0;
     TimerSlot timer;
   };
-  Time timeout_of(FlowState s) const;
+  Time timeout_of(const Entry& e) const;
+  Time scaled(Time t) const;
   Segment reset_for(const Segment& seg) const;
+  uint32_t create(Time now, const FlowKey& key, Segment& seg, FlowDir dir, uint32_t tag, Verdict& v);
+  void expire(Entry& e, Time at);
+  void track(Entry& e, const Segment& seg, FlowDir dir);
+  uint16_t pick_port(uint16_t original, Ipv4 server, uint16_t server_port);
+  bool port_in_use(uint16_t port, Ipv4 server, uint16_t server_port) const;
+  Segment make_segment(const Entry& e, FlowDir toward, uint8_t flags, uint32_t seq, uint32_t ack) const;
 
   FirewallConfig cfg_;
+  Rng rng_;
   std::vector<Entry> entries_;
   std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index_;
   size_t live_ = 0, peak_ = 0;

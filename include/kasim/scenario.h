@@ -38,6 +38,7 @@ struct HostSpec {
 
 struct MiddleboxSpec {
   std::string name;
+  std::string profile;  // the preset the config started from ("" = plain firewall defaults)
   FirewallConfig firewall;
   SourceMark mark;
 };
@@ -84,12 +85,17 @@ struct ConnectionSpec {
 };
 
 struct FaultSpec {
-  enum class Kind : uint8_t { kLinkDown, kLinkUp, kHostCrash, kHostReboot, kBlockFrom, kUnblockFrom, kFlush };
+  enum class Kind : uint8_t {
+    kLinkDown, kLinkUp, kHostCrash, kHostReboot, kBlockFrom, kUnblockFrom, kFlush,
+    kLinkLoss,  // the link's loss probability becomes loss_ppb (a burst is two of these)
+    kHostKill,  // the host's processes are killed: every socket sends RST
+  };
   Time at;
   Kind kind = Kind::kLinkDown;
   size_t link = 0;      // kLinkDown/kLinkUp: index into links
   size_t node = 0;      // host index for host faults, middlebox index for kFlush
   size_t peer = 0;      // kBlockFrom/kUnblockFrom: host whose packets are dropped
+  uint32_t loss_ppb = 0;  // kLinkLoss: the new loss probability, parts per billion
   SourceMark mark;
 };
 

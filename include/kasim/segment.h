@@ -78,6 +78,16 @@ enum class NoteKind : uint8_t {
   kDropHostDown,
   kDropOutOfWindow,    // a host discarded a segment outside its window
   kDropNoConnection,   // a host dropped a segment silently (no socket, crashed host)
+  // Middlebox notes (firewall.h):
+  kDcdProbe,           // why: a middlebox probes an end at idle expiry (ASA DCD); a: probe number, b: count
+  kDcdAnswer,          // fate: an answer to a DCD probe, consumed by the box
+  kDropTableFull,      // fate: no room for a new entry
+  kDropBelowWindow,    // fate: below the box's tracked window (sequence check)
+  kNatTranslated,      // fate (forwarded): a: original address/port, pack_endpoint()
+  kPickedUp,           // fate (forwarded): a new entry from a mid-stream packet
+  kPickedUpNat,        // fate (forwarded): picked up with a new NAT mapping; a: original address/port
+  kNoRefresh,          // fate (forwarded): passed without refreshing the idle timer
+  kUnknownTuple,       // fate: a host has no socket for this 4-tuple (answers as its OS does)
 };
 
 }  // namespace kasim
