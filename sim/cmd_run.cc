@@ -1,6 +1,7 @@
 // `kasim run [FILE]`: run one scenario and print its trace and outcomes.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -19,11 +20,22 @@ struct RunArgs {
   std::string format = "text";
   std::string output;
   uint64_t max_events = RunLimits{}.max_events;
+  std::vector<std::string> sets;  // --set KEY=VALUE
 };
 
 int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
-  LoadResult lr = a.file.empty() ? load_scenario(default_scenario_text(), "<default scenario>")
-                                 : load_scenario_file(a.file);
+  std::vector<Override> overrides;
+  for (const std::string& s : a.sets) {
+    std::string why;
+    std::optional<Override> o = parse_override(s, &why);
+    if (!o) {
+      fmt::print(err, "kasim run: {}\n", why);
+      return 2;
+    }
+    overrides.push_back(*o);
+  }
+  LoadResult lr = a.file.empty() ? load_scenario(default_scenario_text(), "<default scenario>", overrides)
+                                 : load_scenario_file(a.file, overrides);
   if (!lr.scenario) {
     fmt::print(err, "{}\n", lr.error.to_string());
     return 2;
@@ -66,6 +78,10 @@ Registration add_run(CLI::App& app) {
   c->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   c->add_option("-o,--output", args->output, "Write to this file (atomically) instead of standard output");
   c->add_option("--max-events", args->max_events, "Stop with an error after this many events");
+  c->add_option("--set", args->sets,
+                "Override a scenario key, KEY=VALUE (repeatable): e.g. middleboxes.fw.idle_timeout=30m, "
+                "connections.0.keepalive.server.idle=45m, hosts.server.sysctl.net.ipv4.tcp_keepalive_time=600")
+      ->allow_extra_args(false);
   return {c, [args](std::FILE* out, std::FILE* err) { return run(*args, out, err); }};
 }
 
