@@ -236,7 +236,7 @@ class Checker {
       return 1;
     }
     if (!from_sibling) fmt::print(out_, "{}: cannot rewrite it in place ({}); writing {} instead\n", path, why, side);
-    return commit(side, side_text, s, *er.expect, run, true);
+    return commit(side, side_text, s, *er.expect, run, from_sibling);
   }
 
   int commit(const std::string& target, const std::string& text, const Scenario& s, const Expectations& e,

@@ -19,16 +19,16 @@ std::string format_expect_time(Time t) {
   if (t.is_never()) return "never";
   int64_t ns = t.count_ns();
   if (ns % 1'000'000'000 == 0) return format_duration(t);
-  if (ns % 1'000 == 0) return format_seconds_us(t);
-  return fmt::format("{}.{:09}", ns / 1'000'000'000, ns % 1'000'000'000);
+  // Seconds with as many decimals as needed: "22.005", "7209.879747617".
+  std::string out = fmt::format("{}.{:09}", ns / 1'000'000'000, ns % 1'000'000'000);
+  return out.substr(0, out.find_last_not_of('0') + 1);
 }
 
 namespace {
 
-// A duration in prose: "1h", "75s", "9.878747s".
+// A duration in prose: "1h", "75s", "1ms", "9.878747617s".
 std::string prose_duration(Time d) {
-  if (d.count_ns() % 1'000'000'000 == 0) return format_duration(d);
-  if (d.count_ns() % 1'000 == 0) return format_seconds_us(d) + "s";
+  if (d < Time::s(1) || d.count_ns() % 1'000'000 == 0) return format_duration(d);
   return format_expect_time(d) + "s";
 }
 

@@ -149,7 +149,7 @@ struct ExpectLoadResult {
 ExpectLoadResult load_expectations_text(std::string_view yaml_text, std::string_view file, const Scenario& s);
 
 // Exact spelling of an instant for expectations: "never", "1h", "75s",
-// "7209.879747" (microseconds) or "0.000000001" (nanoseconds).
+// "22.005" or "7209.879747617" (seconds, as many decimals as needed).
 std::string format_expect_time(Time t);
 
 }  // namespace kasim
