@@ -90,7 +90,7 @@ class ExpectLoader {
       uint32_t conn = connection_ref(it->first, "a key in expect.connections");
       for (const OutcomeAssertion& o : e.outcomes)
         if (o.conn == conn) fail(it->first, fmt::format("connection '{}' is listed twice", s_.connections[conn].name));
-      const YAML::Node& b = it->second;
+      const YAML::Node b = it->second;  // a copy: `it->` yields a temporary
       std::string what = fmt::format("expect.connections.{}", s_.connections[conn].name);
       expect_map(b, what);
       check_keys(b, what, kKeys);

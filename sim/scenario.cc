@@ -67,7 +67,7 @@ std::string scalar(const YAML::Node& n, std::string_view what) {
 void check_keys(const YAML::Node& map, std::string_view what, std::span<const std::string_view> allowed) {
   std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& k = it->first;
+    const YAML::Node k = it->first;  // a copy: `it->` yields a temporary
     std::string key = scalar(k, fmt::format("a key in {}", what));
     if (!seen.insert(key).second) fail(k, fmt::format("duplicate key '{}' in {}", key, what));
     bool ok = false;
@@ -208,7 +208,7 @@ class Loader {
       h.name = scalar(it->first, "a host name");
       check_new_name(it->first, h.name);
       h.mark = mark_of(it->first);
-      const YAML::Node& body = it->second;
+      const YAML::Node body = it->second;  // a copy: `it->` yields a temporary
       if (!body.IsNull()) {
         expect_map(body, fmt::format("host '{}'", h.name));
         check_keys(body, fmt::format("host '{}'", h.name), kKeys);
@@ -278,7 +278,7 @@ class Loader {
       m.name = scalar(it->first, "a middlebox name");
       check_new_name(it->first, m.name);
       m.mark = mark_of(it->first);
-      const YAML::Node& b = it->second;
+      const YAML::Node b = it->second;  // a copy: `it->` yields a temporary
       std::string what = fmt::format("middlebox '{}'", m.name);
       expect_map(b, what);
       check_keys(b, what, kKeys);
