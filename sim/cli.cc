@@ -20,6 +20,7 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
       cmd::add_run(app),
       cmd::add_profiles(app),
       cmd::add_middleboxes(app),
+      cmd::add_check(app),
   };
 
   try {

@@ -4,6 +4,7 @@
 
 #include <sys/resource.h>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -31,6 +32,7 @@ struct RunArgs {
   uint64_t max_pending = RunLimits{}.max_pending_events;
   bool stats = false;
   bool no_trace = false;
+  std::vector<std::string> sets;  // --set KEY=VALUE
 };
 
 // Discards packet records (nothing is formatted per packet) but passes
@@ -57,8 +59,18 @@ void print_stats(std::FILE* err, const RunSummary& s, double wall_s, size_t conn
 }
 
 int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
-  LoadResult lr = a.file.empty() ? load_scenario(default_scenario_text(), "<default scenario>")
-                                 : load_scenario_file(a.file);
+  std::vector<Override> overrides;
+  for (const std::string& s : a.sets) {
+    std::string why;
+    std::optional<Override> o = parse_override(s, &why);
+    if (!o) {
+      fmt::print(err, "kasim run: {}\n", why);
+      return 2;
+    }
+    overrides.push_back(*o);
+  }
+  LoadResult lr = a.file.empty() ? load_scenario(default_scenario_text(), "<default scenario>", overrides)
+                                 : load_scenario_file(a.file, overrides);
   if (!lr.scenario) {
     fmt::print(err, "{}\n", lr.error.to_string());
     return 2;
@@ -113,6 +125,10 @@ Registration add_run(CLI::App& app) {
   c->add_option("--max-pending", args->max_pending, "Stop with an error when more events than this are pending");
   c->add_flag("--stats", args->stats, "Print events, events/s, peak pending events, peak RSS and wall time to stderr");
   c->add_flag("--no-trace", args->no_trace, "Print only the outcomes (no per-packet records are formatted)");
+  c->add_option("--set", args->sets,
+                "Override a scenario key, KEY=VALUE (repeatable): e.g. middleboxes.fw.idle_timeout=30m, "
+                "connections.0.keepalive.server.idle=45m, hosts.server.sysctl.net.ipv4.tcp_keepalive_time=600")
+      ->allow_extra_args(false);
   return {c, [args](std::FILE* out, std::FILE* err) { return run(*args, out, err); }};
 }
 

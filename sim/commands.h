@@ -21,5 +21,6 @@ struct Registration {
 Registration add_run(CLI::App& app);
 Registration add_profiles(CLI::App& app);
 Registration add_middleboxes(CLI::App& app);
+Registration add_check(CLI::App& app);
 
 }  // namespace kasim::cmd

@@ -15,6 +15,7 @@
 #include "kasim/input_guard.h"
 #include "kasim/middlebox_profiles.h"
 #include "kasim/topology.h"
+#include "loader_support.h"
 
 namespace kasim {
 
@@ -31,14 +32,11 @@ std::string_view Scenario::node_name(size_t node) const {
   return middleboxes[node - hosts.size()].name;
 }
 
-namespace {
+// The conversion helpers are shared with the other loader files
+// (expect_loader.cc, scenario_overrides.cc) through loader_support.h.
+namespace loader {
 
 __extension__ using i128 = __int128;
-
-struct LoadFailure {
-  YAML::Mark mark;
-  std::string message;
-};
 
 [[noreturn]] void fail_at(const YAML::Mark& m, std::string message) { throw LoadFailure{m, std::move(message)}; }
 [[noreturn]] void fail(const YAML::Node& n, std::string message) { fail_at(n.Mark(), std::move(message)); }
@@ -71,7 +69,7 @@ std::string scalar(const YAML::Node& n, std::string_view what) {
 void check_keys(const YAML::Node& map, std::string_view what, std::span<const std::string_view> allowed) {
   std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    YAML::Node k = it->first;
+    const YAML::Node k = it->first;  // a copy: `it->` yields a temporary
     std::string key = scalar(k, fmt::format("a key in {}", what));
     if (!seen.insert(key).second) fail(k, fmt::format("duplicate key '{}' in {}", key, what));
     bool ok = false;
@@ -138,13 +136,17 @@ uint32_t probability_ppb(const YAML::Node& n, std::string_view what) {
   return static_cast<uint32_t>(ppb);
 }
 
-template <size_t N>
-std::string one_of(const YAML::Node& n, std::string_view what, const std::array<std::string_view, N>& options) {
+std::string one_of(const YAML::Node& n, std::string_view what, std::span<const std::string_view> options) {
   std::string v = scalar(n, what);
   for (std::string_view o : options)
     if (o == v) return v;
   fail(n, fmt::format("{} must be {}, got '{}'{}", what, join_alternatives(options), v, did_you_mean(v, options)));
 }
+
+}  // namespace loader
+
+namespace {
+using namespace loader;
 
 class Loader {
  public:
@@ -152,8 +154,9 @@ class Loader {
 
   void load(const YAML::Node& root) {
     if (!root.IsMap()) fail(root, fmt::format("a scenario must be a mapping of keys (name, duration, hosts, ...), got {}", type_name(root)));
-    static constexpr std::array<std::string_view, 10> kTop{"name",  "description", "duration",    "seed",   "hosts",
-                                                          "middleboxes", "links", "connections", "faults", "capture"};
+    static constexpr std::array<std::string_view, 11> kTop{"name",  "description", "duration",    "seed",   "hosts",
+                                                          "middleboxes", "links", "connections", "faults", "capture",
+                                                          "expect"};
     check_keys(root, "the scenario", kTop);
     require(root, "duration", "the scenario");
     require(root, "hosts", "the scenario");
@@ -169,6 +172,11 @@ class Loader {
     load_connections(root["connections"]);
     if (root["faults"]) load_faults(root["faults"]);
     if (root["capture"]) load_capture(root["capture"]);
+    if (root["expect"]) {
+      s_.expect = parse_expectations(root["expect"], s_);
+      for (auto it = root.begin(); it != root.end(); ++it)
+        if (it->first.Scalar() == "expect") s_.expect.mark = mark_of(it->first);
+    }
   }
 
  private:
@@ -202,7 +210,7 @@ class Loader {
       h.name = scalar(it->first, "a host name");
       check_new_name(it->first, h.name);
       h.mark = mark_of(it->first);
-      YAML::Node body = it->second;
+      const YAML::Node body = it->second;  // a copy: `it->` yields a temporary
       if (!body.IsNull()) {
         expect_map(body, fmt::format("host '{}'", h.name));
         check_keys(body, fmt::format("host '{}'", h.name), kKeys);
@@ -310,7 +318,7 @@ class Loader {
       m.name = scalar(it->first, "a middlebox name");
       check_new_name(it->first, m.name);
       m.mark = mark_of(it->first);
-      YAML::Node b = it->second;
+      const YAML::Node b = it->second;  // a copy: `it->` yields a temporary
       std::string what = fmt::format("middlebox '{}'", m.name);
       expect_map(b, what);
       check_keys(b, what, kKeys);
@@ -686,11 +694,29 @@ class Loader {
 
 }  // namespace
 
-LoadResult load_scenario(std::string_view yaml_text, std::string_view file) {
+std::optional<Override> parse_override(std::string_view text, std::string* why) {
+  size_t eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    *why = fmt::format("--set expects KEY=VALUE (e.g. middleboxes.fw.idle_timeout=30m), got '{}'", text);
+    return std::nullopt;
+  }
+  return Override{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+}
+
+LoadResult load_scenario(std::string_view yaml_text, std::string_view file, std::span<const Override> overrides) {
   LoadResult r;
   Scenario s;
   s.file = std::string(file);
+  int file_lines = 1;
+  for (char c : yaml_text) file_lines += c == '\n' ? 1 : 0;
+  loader::OverrideApplier applier(overrides, file_lines);
   auto diag = [&](const YAML::Mark& m, const std::string& msg) {
+    size_t o = m.is_null() ? SIZE_MAX : applier.override_at_line(m.line);
+    if (o != SIZE_MAX) {
+      // The offending text came from the command line, not the file.
+      r.error = Diagnostic{fmt::format("--set {}", overrides[o].key), 0, 0, msg};
+      return;
+    }
     r.error = Diagnostic{std::string(file), m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, msg};
   };
   if (auto bad = check_input_text(yaml_text, file)) {
@@ -699,8 +725,9 @@ LoadResult load_scenario(std::string_view yaml_text, std::string_view file) {
   }
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
+    applier.apply(root);
     Loader(s).load(root);
-  } catch (const LoadFailure& f) {
+  } catch (const loader::LoadFailure& f) {
     diag(f.mark, f.message);
     return r;
   } catch (const YAML::Exception& e) {
@@ -711,7 +738,7 @@ LoadResult load_scenario(std::string_view yaml_text, std::string_view file) {
   return r;
 }
 
-LoadResult load_scenario_file(const std::string& path) {
+LoadResult load_scenario_file(const std::string& path, std::span<const Override> overrides) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     LoadResult r;
@@ -720,7 +747,7 @@ LoadResult load_scenario_file(const std::string& path) {
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  return load_scenario(ss.str(), path);
+  return load_scenario(ss.str(), path, overrides);
 }
 
 }  // namespace kasim

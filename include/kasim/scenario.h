@@ -5,12 +5,14 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
 #include "kasim/diagnostic.h"
+#include "kasim/expect.h"
 #include "kasim/firewall.h"
 #include "kasim/os_profile.h"
 #include "kasim/segment.h"
@@ -18,11 +20,6 @@
 #include "kasim/time.h"
 
 namespace kasim {
-
-// Where a value came from in the file, for messages after loading.
-struct SourceMark {
-  int line = 0, column = 0;
-};
 
 struct HostSpec {
   std::string name;
@@ -111,6 +108,7 @@ struct Scenario {
   std::vector<ConnectionSpec> connections;
   std::vector<FaultSpec> faults;
   std::vector<std::string> capture;  // node names; empty: every node
+  Expectations expect;               // the `expect:` block (docs/expectations.md)
 
   // Node numbering used by the simulator and the topology: hosts first, then
   // middleboxes. SIZE_MAX if no node has that name.
@@ -124,9 +122,23 @@ struct LoadResult {
   Diagnostic error;  // meaningful when !scenario
 };
 
+// A command-line override, `--set KEY=VALUE`: KEY is a dotted path into the
+// scenario's YAML tree (`middleboxes.fw.idle_timeout`,
+// `connections.0.keepalive.server.idle` or `connections.telnet...`,
+// `hosts.server.sysctl.net.ipv4.tcp_keepalive_time`); VALUE is YAML text. The
+// same key paths serve sweeps.
+struct Override {
+  std::string key, value;
+};
+// Splits "KEY=VALUE" at the first '='; nullopt with *why if malformed.
+std::optional<Override> parse_override(std::string_view text, std::string* why);
+
 // Parses and validates a scenario. `file` is used only in messages.
-LoadResult load_scenario(std::string_view yaml_text, std::string_view file);
+// Overrides are applied to the YAML tree, in order, before validation; an
+// error in an overridden value is reported as `--set KEY: message`.
+LoadResult load_scenario(std::string_view yaml_text, std::string_view file,
+                         std::span<const Override> overrides = {});
 // Reads the file first; a missing or unreadable file is a Diagnostic too.
-LoadResult load_scenario_file(const std::string& path);
+LoadResult load_scenario_file(const std::string& path, std::span<const Override> overrides = {});
 
 }  // namespace kasim
