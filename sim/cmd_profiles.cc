@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "kasim/middlebox_profiles.h"
 #include "kasim/diagnostic.h"
 #include "kasim/os_profile.h"
 
@@ -16,6 +17,7 @@ namespace {
 struct ProfilesArgs {
   std::string os;
   bool markdown = false;
+  bool middleboxes = false;
 };
 
 // "7200 s" / "7200000 ms (2h)" / "14400 half-seconds (2h)": the default as the
@@ -153,6 +155,14 @@ void print_one(std::FILE* out, const OsProfile& os, bool md) {
 }
 
 int run(const ProfilesArgs& a, std::FILE* out, std::FILE* err) {
+  if (a.middleboxes) {
+    if (!a.os.empty() || a.markdown) {
+      fmt::print(err, "kasim profiles: --middleboxes lists every middlebox profile and takes no other argument\n");
+      return 2;
+    }
+    fmt::print(out, "{}", describe_middlebox_profiles());
+    return 0;
+  }
   if (a.os.empty()) {
     if (a.markdown) {
       fmt::print(err, "kasim profiles: --markdown needs an OS name\n");
@@ -178,6 +188,7 @@ Registration add_profiles(CLI::App& app) {
   CLI::App* c = app.add_subcommand("profiles", "List the OS profiles, or show one with units and rule sources");
   c->add_option("os", args->os, "One profile to show in full (linux, windows, macos, freebsd, openbsd, solaris, aix)");
   c->add_flag("--markdown", args->markdown, "Print the profile as Markdown (docs/profiles/<os>.md)");
+  c->add_flag("--middleboxes", args->middleboxes, "List the middlebox profiles with their defaults and sources");
   return {c, [args](std::FILE* out, std::FILE* err) { return run(*args, out, err); }};
 }
 

@@ -105,3 +105,10 @@ TEST_CASE("cli: `kasim middleboxes` lists every middlebox profile with its sourc
   CHECK(r.out.find("\nazure-lb-tcp-reset: ") != std::string::npos);
   CHECK(r.out.find("source: azure-docs load-balancer-tcp-reset.md") != std::string::npos);
 }
+
+TEST_CASE("cli: `kasim profiles --middleboxes` is the middlebox listing") {
+  CliResult r = cli({"profiles", "--middleboxes"});
+  CHECK(r.code == 0);
+  CHECK(r.out == describe_middlebox_profiles());
+  CHECK(cli({"profiles", "--middleboxes", "aix"}).code == 2);
+}
