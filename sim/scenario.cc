@@ -38,6 +38,10 @@ namespace loader {
 
 __extension__ using i128 = __int128;
 
+// The most connections one fleet entry may stand for. Larger fleets are
+// refused at load time rather than by the OOM killer (~1 KiB each).
+constexpr int64_t kMaxFleet = 10'000'000;
+
 [[noreturn]] void fail_at(const YAML::Mark& m, std::string message) { throw LoadFailure{m, std::move(message)}; }
 [[noreturn]] void fail(const YAML::Node& n, std::string message) { fail_at(n.Mark(), std::move(message)); }
 
@@ -530,7 +534,7 @@ class Loader {
 
   void load_traffic(const YAML::Node& n, ConnectionSpec& c) {
     expect_seq(n, "traffic");
-    static constexpr std::array<std::string_view, 6> kKeys{"at", "every", "until", "from", "bytes", "action"};
+    static constexpr std::array<std::string_view, 7> kKeys{"at", "every", "until", "from", "bytes", "action", "stagger"};
     static constexpr std::array<std::string_view, 3> kActions{"send", "close", "abort"};
     for (const YAML::Node& t : n) {
       expect_map(t, "a traffic step");
@@ -546,6 +550,10 @@ class Loader {
         if (st.every <= Time()) fail(t["every"], "every must be longer than 0s");
       }
       if (t["until"]) st.until = duration(t["until"], "until");
+      if (t["stagger"]) {
+        st.stagger = boolean(t["stagger"], "stagger");
+        if (st.stagger && !t["every"]) fail(t["stagger"], "stagger applies to periodic steps (with 'every')");
+      }
       std::string action = t["action"] ? one_of(t["action"], "action", kActions) : std::string("send");
       st.action = action == "send" ? AppAction::kSend : action == "close" ? AppAction::kClose : AppAction::kAbort;
       if (st.action == AppAction::kSend) {
@@ -560,8 +568,9 @@ class Loader {
 
   void load_connections(const YAML::Node& conns) {
     expect_seq(conns, "connections");
-    static constexpr std::array<std::string_view, 9> kKeys{"name", "client", "server", "port", "client_port",
-                                                          "open_at", "keepalive", "isn", "traffic"};
+    static constexpr std::array<std::string_view, 12> kKeys{"name",      "client",  "server",      "port",
+                                                           "client_port", "open_at", "keepalive", "isn",
+                                                           "traffic",   "count",   "open_within", "vanish"};
     Topology topo(s_.node_count());
     for (const LinkSpec& l : s_.links) topo.add_link(s_.node_index(l.a), s_.node_index(l.b), l.delay);
     for (const YAML::Node& n : conns) {
@@ -595,9 +604,45 @@ class Loader {
                             s_.hosts[c.server].name));
       if (n["keepalive"]) load_keepalive(n["keepalive"], c);
       if (n["traffic"]) load_traffic(n["traffic"], c);
+      if (n["count"] || n["open_within"] || n["vanish"]) load_fleet(n, c);
       s_.connections.push_back(std::move(c));
     }
     if (s_.connections.empty()) fail(conns, "connections must list at least one connection");
+  }
+
+  // count / open_within / vanish: one entry standing for many connections.
+  void load_fleet(const YAML::Node& n, ConnectionSpec& c) {
+    if (n["count"]) c.count = static_cast<uint32_t>(integer(n["count"], "count", 1, kMaxFleet));
+    if (n["open_within"]) {
+      c.open_within = duration(n["open_within"], "open_within");
+      if (c.open_at + c.open_within > s_.duration)
+        fail(n["open_within"], "open_at + open_within must not pass the end of the run");
+    }
+    if (n["vanish"]) {
+      const YAML::Node v = n["vanish"];
+      expect_map(v, "vanish");
+      static constexpr std::array<std::string_view, 4> kKeys{"fraction", "side", "from", "to"};
+      check_keys(v, "vanish", kKeys);
+      require(v, "fraction", "vanish");
+      c.vanish.fraction_ppb = probability_ppb(v["fraction"], "fraction");
+      if (v["side"]) c.vanish.side = side_ref(v["side"], c, "side");
+      c.vanish.from = v["from"] ? duration(v["from"], "from") : Time();
+      c.vanish.to = v["to"] ? duration(v["to"], "to") : s_.duration;
+      if (c.vanish.to <= c.vanish.from) fail(v, "vanish: 'to' must be after 'from'");
+    }
+    if (c.count > 1) {
+      if (c.client_port) fail(n["client_port"], "client_port cannot be fixed for a fleet (count > 1)");
+      if (c.isn[0] || c.isn[1]) fail(n["isn"], "isn cannot be fixed for a fleet (count > 1)");
+      // The client host stands for `count` machines with consecutive addresses.
+      uint64_t first = s_.hosts[c.client].address;
+      if (first + c.count - 1 > UINT32_MAX) fail(n["count"], "the fleet's client addresses run past 255.255.255.255");
+      for (size_t h = 0; h < s_.hosts.size(); ++h)
+        if (h != c.client && s_.hosts[h].address >= first && s_.hosts[h].address < first + c.count)
+          fail(n["count"], fmt::format("the fleet's client addresses {}..{} include host '{}' ({})",
+                                       format_ipv4(static_cast<Ipv4>(first)),
+                                       format_ipv4(static_cast<Ipv4>(first + c.count - 1)), s_.hosts[h].name,
+                                       format_ipv4(s_.hosts[h].address)));
+    }
   }
 
   void load_faults(const YAML::Node& faults) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -40,15 +41,21 @@ struct LinkRt {
   Rng rng;
 };
 
-// Where and why the most recent packet of a connection was lost: the
-// suspect when a side later times out.
+// Where the most recent packet of a connection was lost: the suspect when a
+// side later times out. Kept as a kind and an index, and only put into words
+// when an outcome needs it (nothing is formatted per dropped packet).
 struct LossNote {
-  std::string where;
-  Time at = Time::never();
+  enum Kind : uint8_t { kNone, kLinkDown, kLinkLoss, kMiddlebox, kTableFull, kSequenceCheck, kHostDown, kInputFilter,
+                        kPeerGone };
+  Kind kind = kNone;
+  uint32_t index = 0;  // link, middlebox or host index
 };
 
 struct ConnRt {
-  Route route;
+  uint32_t route = 0;     // index into Impl::routes (shared by connections on the same path)
+  uint32_t spec = 0;      // index into Scenario::connections
+  uint32_t instance = 0;  // position within a fleet (0 for single connections)
+  bool gone[2] = {false, false};  // a fleet instance's side vanished (its host crashed)
   TcpEndpoint ep[2];
   TimerSlot timer[2];
   SideOutcome out[2];
@@ -56,6 +63,13 @@ struct ConnRt {
   std::string killer;
   LossNote loss;
   std::string remapped_by;  // a NAT that gave this flow a new mapping mid-stream
+};
+
+// What caused an application error, worked out only when one happens: the
+// packet that triggered it, or the timer that gave up.
+struct ErrorContext {
+  const Packet* packet = nullptr;
+  int keepalive_gave_up = -1;  // probes sent when keepalive gave up; -1: not keepalive
 };
 
 struct StepRef {
@@ -77,19 +91,24 @@ struct Simulator::Impl {
   std::vector<HostRt> hosts;
   std::vector<LinkRt> links;
   std::vector<Firewall> firewalls;
-  std::vector<ConnRt> conns;
+  std::vector<ConnRt> conns;          // one per connection instance (fleets expand)
+  std::vector<Route> routes;
   std::vector<StepRef> steps;
   std::vector<uint8_t> captured;  // per node
   std::vector<Packet> pool;
   std::vector<uint32_t> free_slots;
   TcpOutput out;  // scratch, reused
+  std::vector<EmittedSegment> seg_scratch;
+  std::vector<AppEvent> app_scratch;
   std::vector<Firewall::Injection> injections;  // scratch, reused
 
   Impl(const Scenario& s, RunLimits l) : sc(s), limits(l) { build(); }
 
   bool is_host(size_t node) const { return node < sc.hosts.size(); }
+  const ConnectionSpec& spec_of(size_t conn) const { return sc.connections[conns[conn].spec]; }
+  const Route& route_of(size_t conn) const { return routes[conns[conn].route]; }
   size_t host_node(size_t conn, Side side) const {
-    const ConnectionSpec& c = sc.connections[conn];
+    const ConnectionSpec& c = spec_of(conn);
     return side == Side::kClient ? c.client : c.server;
   }
 
@@ -126,25 +145,40 @@ struct Simulator::Impl {
     captured.assign(sc.node_count(), sc.capture.empty() ? 1 : 0);
     for (const std::string& n : sc.capture) captured[sc.node_index(n)] = 1;
 
-    conns.resize(sc.connections.size());
-    for (size_t ci = 0; ci < sc.connections.size(); ++ci) {
-      const ConnectionSpec& c = sc.connections[ci];
-      ConnRt& rt = conns[ci];
-      auto route = topo.shortest_route(c.client, c.server);
-      assert(route && "the loader checks reachability");
-      rt.route = std::move(*route);
-      Rng r = Rng::stream(sc.seed, "connection", ci);
+    size_t total = 0;
+    for (const ConnectionSpec& c : sc.connections) total += c.count;
+    conns.resize(total);
+    std::map<std::pair<size_t, size_t>, uint32_t> route_index;
+    size_t ci = 0;
+    for (size_t spec = 0; spec < sc.connections.size(); ++spec) {
+      const ConnectionSpec& c = sc.connections[spec];
+      auto [it, fresh] = route_index.try_emplace({c.client, c.server}, static_cast<uint32_t>(routes.size()));
+      if (fresh) {
+        auto route = topo.shortest_route(c.client, c.server);
+        assert(route && "the loader checks reachability");
+        routes.push_back(std::move(*route));
+      }
       const HostSpec& ch = sc.hosts[c.client];
       const HostSpec& sh = sc.hosts[c.server];
-      uint16_t lo = ch.os->ephemeral_port_lo, hi = ch.os->ephemeral_port_hi;
-      uint16_t cport = c.client_port.value_or(static_cast<uint16_t>(lo + r.below(static_cast<uint64_t>(hi - lo + 1))));
-      uint32_t isn_c = c.isn[0].value_or(static_cast<uint32_t>(r.next()));
-      uint32_t isn_s = c.isn[1].value_or(static_cast<uint32_t>(r.next()));
-      rt.ep[0] = TcpEndpoint(TcpEndpointConfig{ch.os, &ch.tunables, &hosts[c.client].clock, ch.address, sh.address,
-                                               cport, c.port, isn_c, &hosts[c.client].slowtimo});
-      rt.ep[1] = TcpEndpoint(TcpEndpointConfig{sh.os, &sh.tunables, &hosts[c.server].clock, sh.address, ch.address,
-                                               c.port, cport, isn_s, &hosts[c.server].slowtimo});
-      for (uint32_t si = 0; si < c.traffic.size(); ++si) steps.push_back({static_cast<uint32_t>(ci), si});
+      for (uint32_t i = 0; i < c.count; ++i, ++ci) {
+        ConnRt& rt = conns[ci];
+        rt.route = it->second;
+        rt.spec = static_cast<uint32_t>(spec);
+        rt.instance = i;
+        // Single connections keep their historical stream; fleet instances get their own.
+        Rng r = c.is_fleet() ? Rng::stream(sc.seed ^ (uint64_t{spec} << 40), "fleet-instance", i)
+                             : Rng::stream(sc.seed, "connection", spec);
+        uint16_t lo = ch.os->ephemeral_port_lo, hi = ch.os->ephemeral_port_hi;
+        uint16_t cport = c.client_port.value_or(static_cast<uint16_t>(lo + r.below(static_cast<uint64_t>(hi - lo + 1))));
+        uint32_t isn_c = c.isn[0].value_or(static_cast<uint32_t>(r.next()));
+        uint32_t isn_s = c.isn[1].value_or(static_cast<uint32_t>(r.next()));
+        Ipv4 caddr = ch.address + i;
+        rt.ep[0] = TcpEndpoint(TcpEndpointConfig{ch.os, &ch.tunables, &hosts[c.client].clock, caddr, sh.address,
+                                                 cport, c.port, isn_c, &hosts[c.client].slowtimo});
+        rt.ep[1] = TcpEndpoint(TcpEndpointConfig{sh.os, &sh.tunables, &hosts[c.server].clock, sh.address, caddr,
+                                                 c.port, cport, isn_s, &hosts[c.server].slowtimo});
+        for (uint32_t si = 0; si < c.traffic.size(); ++si) steps.push_back({static_cast<uint32_t>(ci), si});
+      }
     }
   }
 
@@ -152,10 +186,21 @@ struct Simulator::Impl {
 
   void schedule_initial() {
     queue.push(sc.duration, EventKind::kEndOfRun, 0);
-    for (size_t ci = 0; ci < sc.connections.size(); ++ci) {
-      const ConnectionSpec& c = sc.connections[ci];
+    for (size_t ci = 0; ci < conns.size(); ++ci) {
+      const ConnectionSpec& c = spec_of(ci);
       conns[ci].ep[1].listen();
-      queue.push(c.open_at, EventKind::kConnectionOpen, static_cast<uint32_t>(ci));
+      Time open = c.open_at;
+      if (c.is_fleet()) {
+        Rng r = Rng::stream(sc.seed ^ (uint64_t{conns[ci].spec} << 40), "fleet-schedule", conns[ci].instance);
+        if (c.open_within > Time()) open += Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(c.open_within.count_ns()))));
+        if (r.chance_ppb(c.vanish.fraction_ppb)) {
+          Time span = c.vanish.to - c.vanish.from;
+          Time at = c.vanish.from + Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(span.count_ns()))));
+          queue.push(at, EventKind::kAppAction, static_cast<uint32_t>(ci),
+                     0x40000000u | static_cast<uint32_t>(c.vanish.side));
+        }
+      }
+      queue.push(open, EventKind::kConnectionOpen, static_cast<uint32_t>(ci));
       for (int s = 0; s < 2; ++s) {
         const KeepaliveSpec& k = c.keepalive[s];
         if (k.given) {
@@ -165,8 +210,14 @@ struct Simulator::Impl {
       }
     }
     for (uint32_t i = 0; i < steps.size(); ++i) {
-      const TrafficStep& t = sc.connections[steps[i].conn].traffic[steps[i].step];
-      queue.push(t.at, EventKind::kAppAction, i);
+      const ConnRt& rt = conns[steps[i].conn];
+      const TrafficStep& t = sc.connections[rt.spec].traffic[steps[i].step];
+      Time first = t.at;
+      if (t.stagger) {
+        Rng r = Rng::stream(sc.seed ^ (uint64_t{rt.spec} << 40) ^ (uint64_t{steps[i].step} << 32), "stagger", rt.instance);
+        first += Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(t.every.count_ns()))));
+      }
+      if (first < sc.duration && first <= t.until) queue.push(first, EventKind::kAppAction, i);
     }
     for (uint32_t i = 0; i < sc.faults.size(); ++i) queue.push(sc.faults[i].at, EventKind::kFault, i);
   }
@@ -194,7 +245,8 @@ struct Simulator::Impl {
     r.t = now;
     r.node = static_cast<uint32_t>(node);
     r.origin = p.origin;
-    r.conn = p.conn;
+    r.conn = conns[p.conn].spec;
+    r.instance = conns[p.conn].instance;
     r.dir = dir;
     r.seg = p.seg;
     r.why = p.why;
@@ -205,9 +257,23 @@ struct Simulator::Impl {
     sink->record(r);
   }
 
-  void note_loss(uint32_t conn, std::string where) {
-    conns[conn].loss.where = std::move(where);
-    conns[conn].loss.at = now;
+  void note_loss(uint32_t conn, LossNote::Kind kind, size_t index) {
+    conns[conn].loss = LossNote{kind, static_cast<uint32_t>(index)};
+  }
+
+  std::string describe_loss(const LossNote& l) const {
+    switch (l.kind) {
+      case LossNote::kNone: return "";
+      case LossNote::kLinkDown: return link_name(l.index) + " (down)";
+      case LossNote::kLinkLoss: return link_name(l.index) + " (random loss)";
+      case LossNote::kMiddlebox: return sc.middleboxes[l.index].name;
+      case LossNote::kTableFull: return sc.middleboxes[l.index].name + " (table full)";
+      case LossNote::kSequenceCheck: return sc.middleboxes[l.index].name + " (sequence check)";
+      case LossNote::kHostDown: return fmt::format("{} (host down)", sc.hosts[l.index].name);
+      case LossNote::kInputFilter: return fmt::format("{} (input filter)", sc.hosts[l.index].name);
+      case LossNote::kPeerGone: return fmt::format("{} (peer vanished)", sc.hosts[l.index].name);
+    }
+    return "";
   }
 
   std::string link_name(size_t link) const {
@@ -219,18 +285,18 @@ struct Simulator::Impl {
   // `fate` annotates the record of a packet that gets onto the link.
   void transmit(Packet p, CaptureDir dir, NoteKind fate = NoteKind::kNone, int64_t fate_a = 0) {
     ++packets;
-    const Route& route = conns[p.conn].route;
+    const Route& route = route_of(p.conn);
     size_t from = route.nodes[static_cast<size_t>(p.pos - p.step)];
     size_t li = route.links[static_cast<size_t>(p.step > 0 ? p.pos - 1 : p.pos)];
     LinkRt& link = links[li];
     if (!link.up) {
       emit_record(from, dir, p, NoteKind::kDropLinkDown);
-      note_loss(p.conn, link_name(li) + " (down)");
+      note_loss(p.conn, LossNote::kLinkDown, li);
       return;
     }
     if (link.rng.chance_ppb(link.loss_ppb)) {
       emit_record(from, dir, p, NoteKind::kDropLinkLoss);
-      note_loss(p.conn, link_name(li) + " (random loss)");
+      note_loss(p.conn, LossNote::kLinkLoss, li);
       return;
     }
     emit_record(from, dir, p, fate, fate_a);
@@ -244,7 +310,7 @@ struct Simulator::Impl {
     p.seg = e.seg;
     p.conn = static_cast<uint32_t>(ci);
     p.step = side == Side::kClient ? 1 : -1;
-    const Route& route = conns[ci].route;
+    const Route& route = route_of(ci);
     int32_t start = side == Side::kClient ? 0 : static_cast<int32_t>(route.nodes.size() - 1);
     p.pos = start + p.step;
     p.origin = static_cast<uint32_t>(route.nodes[static_cast<size_t>(start)]);
@@ -255,21 +321,42 @@ struct Simulator::Impl {
     transmit(p, CaptureDir::kOut);
   }
 
+  std::pair<std::string, std::string> explain_error(size_t ci, const ErrorContext& ctx) const {
+    const ConnRt& rt = conns[ci];
+    if (ctx.packet != nullptr) {
+      const Packet& p = *ctx.packet;
+      std::string origin_name(sc.node_name(p.origin));
+      std::string killer = origin_name;
+      std::string cause = p.seg.has(tcp_flag::kRst)
+                              ? fmt::format("RST from {}: {}", origin_name, describe_note(p.why, p.a, p.b, origin_name))
+                              : std::string();
+      if (p.why == NoteKind::kRstNoSocket && !rt.remapped_by.empty()) {
+        // The peer never lost its socket: a NAT re-mapped the flow, so the
+        // peer saw a 4-tuple it does not know.
+        killer = rt.remapped_by;
+        cause += fmt::format(" ({} gave the flow a new mapping)", rt.remapped_by);
+      }
+      return {cause, killer};
+    }
+    if (ctx.keepalive_gave_up >= 0)
+      return {fmt::format("keepalive: {} probes unanswered", ctx.keepalive_gave_up), describe_loss(rt.loss)};
+    return {"retransmission timeout", describe_loss(rt.loss)};
+  }
+
   // Applies an endpoint's output: its segments go out, its application
-  // events update the outcome. `cause` explains an error (the packet that
-  // triggered it), `killer` names who is responsible.
-  void apply_output(size_t ci, Side side, const std::string& cause, const std::string& killer) {
+  // events update the outcome. The scratch buffers are handed back so that
+  // steady-state runs do not allocate.
+  void apply_output(size_t ci, Side side, ErrorContext ctx = {}) {
     int s = static_cast<int>(side);
     ConnRt& rt = conns[ci];
-    // Copy: handling app events may produce more output.
-    std::vector<EmittedSegment> segs;
-    segs.swap(out.segments);
-    std::vector<AppEvent> app;
-    app.swap(out.app);
+    if (ctx.keepalive_gave_up < 0) ctx.keepalive_gave_up = out.keepalive_gave_up;
+    // Handling app events may produce more output: take the buffers first.
+    seg_scratch.swap(out.segments);
+    app_scratch.swap(out.app);
     out.clear();
-    for (const EmittedSegment& e : segs) send_from_endpoint(ci, side, e);
+    for (const EmittedSegment& e : seg_scratch) send_from_endpoint(ci, side, e);
     bool eof = false;
-    for (const AppEvent& a : app) {
+    for (const AppEvent& a : app_scratch) {
       switch (a.kind) {
         case AppEventKind::kConnected: rt.out[s].connected = true; break;
         case AppEventKind::kEof:
@@ -283,16 +370,21 @@ struct Simulator::Impl {
           if (rt.out[s].error == SocketError::kNone) {
             rt.out[s].error = a.error;
             rt.out[s].error_at = now;
-            rt.out[s].error_cause = cause;
-            if (rt.killer.empty()) rt.killer = killer;
+            auto [cause, killer] = explain_error(ci, ctx);
+            rt.out[s].error_cause = std::move(cause);
+            if (rt.killer.empty()) rt.killer = std::move(killer);
           }
           break;
       }
     }
+    seg_scratch.clear();
+    app_scratch.clear();
+    seg_scratch.swap(out.segments);
+    app_scratch.swap(out.app);
     if (eof && rt.ep[s].state() == TcpState::kCloseWait) {
       // The application reads EOF and closes its end, as most servers do.
       rt.ep[s].close(now, out);
-      apply_output(ci, side, cause, killer);
+      apply_output(ci, side, ctx);
       return;
     }
     sync_timer(ci, s);
@@ -302,7 +394,7 @@ struct Simulator::Impl {
     Packet p = pool[slot];
     free_slots.push_back(slot);
     ConnRt& rt = conns[p.conn];
-    const Route& route = rt.route;
+    const Route& route = routes[rt.route];
     size_t node = route.nodes[static_cast<size_t>(p.pos)];
     bool at_end = p.step > 0 ? static_cast<size_t>(p.pos) == route.nodes.size() - 1 : p.pos == 0;
 
@@ -315,9 +407,9 @@ struct Simulator::Impl {
       if (v.picked_up && firewalls[mb].config().nat.enabled) rt.remapped_by = sc.middleboxes[mb].name;
       if (!v.forward) {
         emit_record(node, CaptureDir::kDrop, p, v.note, v.a);
-        if (v.note == NoteKind::kDropNoState) note_loss(p.conn, sc.middleboxes[mb].name);
-        if (v.note == NoteKind::kDropTableFull) note_loss(p.conn, sc.middleboxes[mb].name + " (table full)");
-        if (v.note == NoteKind::kDropBelowWindow) note_loss(p.conn, sc.middleboxes[mb].name + " (sequence check)");
+        if (v.note == NoteKind::kDropNoState) note_loss(p.conn, LossNote::kMiddlebox, mb);
+        if (v.note == NoteKind::kDropTableFull) note_loss(p.conn, LossNote::kTableFull, mb);
+        if (v.note == NoteKind::kDropBelowWindow) note_loss(p.conn, LossNote::kSequenceCheck, mb);
         if (v.reply) {
           Packet r;
           r.seg = v.rst;
@@ -342,15 +434,15 @@ struct Simulator::Impl {
     }
     Side side = p.step > 0 ? Side::kServer : Side::kClient;
     HostRt& h = hosts[node];
-    if (h.down) {
+    if (h.down || rt.gone[static_cast<int>(side)]) {
       emit_record(node, CaptureDir::kIn, p, NoteKind::kDropHostDown);
-      note_loss(p.conn, fmt::format("{} (host down)", sc.hosts[node].name));
+      note_loss(p.conn, h.down ? LossNote::kHostDown : LossNote::kPeerGone, node);
       return;
     }
     size_t src_host = host_node(p.conn, other(side));
     if (std::find(h.blocked.begin(), h.blocked.end(), src_host) != h.blocked.end()) {
       emit_record(node, CaptureDir::kIn, p, NoteKind::kDropHostFilter);
-      note_loss(p.conn, fmt::format("{} (input filter)", sc.hosts[node].name));
+      note_loss(p.conn, LossNote::kInputFilter, node);
       return;
     }
     TcpEndpoint& ep = rt.ep[static_cast<int>(side)];
@@ -361,19 +453,7 @@ struct Simulator::Impl {
     out.clear();
     ep.on_segment(now, p.seg, out);
     emit_record(node, CaptureDir::kIn, p, out.discarded);
-    std::string origin_name(sc.node_name(p.origin));
-    std::string killer = origin_name;
-    std::string cause = p.seg.has(tcp_flag::kRst)
-                            ? fmt::format("RST from {}: {}", origin_name,
-                                          describe_note(p.why, p.a, p.b, origin_name))
-                            : std::string();
-    if (p.why == NoteKind::kRstNoSocket && !rt.remapped_by.empty()) {
-      // The peer never lost its socket: a NAT re-mapped the flow, so the
-      // peer saw a 4-tuple it does not know.
-      killer = rt.remapped_by;
-      cause += fmt::format(" ({} gave the flow a new mapping)", rt.remapped_by);
-    }
-    apply_output(p.conn, side, cause, killer);
+    apply_output(p.conn, side, ErrorContext{&p, -1});
   }
 
   // Packets are routed per connection, but a host demultiplexes by 4-tuple
@@ -410,7 +490,7 @@ struct Simulator::Impl {
   // box's position on its connection's route.
   void inject_from_middlebox(size_t mb, const Firewall::Injection& inj) {
     size_t node = sc.hosts.size() + mb;
-    const Route& route = conns[inj.tag].route;
+    const Route& route = route_of(inj.tag);
     auto at = std::find(route.nodes.begin(), route.nodes.end(), node);
     assert(at != route.nodes.end() && "an entry belongs to a connection through its box");
     Packet r;
@@ -446,31 +526,23 @@ struct Simulator::Impl {
     Side side = static_cast<Side>(s);
     out.clear();
     rt.ep[s].on_timer(now, out);
-    std::string cause, killer;
-    for (const AppEvent& a : out.app) {
-      if (a.kind != AppEventKind::kError) continue;
-      bool keepalive = out.keepalive_gave_up >= 0;
-      cause = keepalive ? fmt::format("keepalive: {} probes unanswered", out.keepalive_gave_up)
-                        : std::string("retransmission timeout");
-      killer = rt.loss.where;
-    }
-    apply_output(ci, side, cause, killer);
+    apply_output(ci, side);
   }
 
   void on_app_action(const Event& e) {
     const StepRef& ref = steps[e.target];
-    const TrafficStep& t = sc.connections[ref.conn].traffic[ref.step];
+    const TrafficStep& t = spec_of(ref.conn).traffic[ref.step];
     int s = static_cast<int>(t.from);
     ConnRt& rt = conns[ref.conn];
     size_t hnode = host_node(ref.conn, t.from);
-    if (!hosts[hnode].down) {
+    if (!hosts[hnode].down && !rt.gone[s]) {
       out.clear();
       switch (t.action) {
         case AppAction::kSend: rt.ep[s].send(now, t.bytes, out); break;
         case AppAction::kClose: rt.ep[s].close(now, out); break;
         case AppAction::kAbort: rt.ep[s].abort(now, out); break;
       }
-      apply_output(ref.conn, t.from, "", "");
+      apply_output(ref.conn, t.from);
     }
     if (t.every > Time() && now + t.every <= t.until && now + t.every < sc.duration)
       queue.push(now + t.every, EventKind::kAppAction, e.target);
@@ -478,8 +550,8 @@ struct Simulator::Impl {
 
   void on_keepalive_options(size_t ci, int s) {
     out.clear();
-    conns[ci].ep[s].set_keepalive(now, sc.connections[ci].keepalive[s].options);
-    apply_output(ci, static_cast<Side>(s), "", "");
+    conns[ci].ep[s].set_keepalive(now, spec_of(ci).keepalive[s].options);
+    apply_output(ci, static_cast<Side>(s));
   }
 
   void on_fault(const FaultSpec& f) {
@@ -513,16 +585,24 @@ struct Simulator::Impl {
             if (host_node(ci, static_cast<Side>(s)) == f.node) {
               out.clear();
               conns[ci].ep[s].abort(now, out);
-              apply_output(ci, static_cast<Side>(s), "", "");
+              apply_output(ci, static_cast<Side>(s));
             }
         break;
     }
   }
 
+  // A fleet instance's side vanishes: like a host crash, for that connection only.
+  void on_vanish(size_t ci, int s) {
+    conns[ci].gone[s] = true;
+    conns[ci].ep[s].vanish();
+    conns[ci].timer[s].cancel();
+  }
+
   void on_connection_open(size_t ci) {
+    if (conns[ci].gone[0]) return;
     out.clear();
     conns[ci].ep[0].connect(now, out);
-    apply_output(ci, Side::kClient, "", "");
+    apply_output(ci, Side::kClient);
   }
 
   RunResult run(TraceSink& s) {
@@ -573,6 +653,7 @@ struct Simulator::Impl {
         }
         case EventKind::kAppAction:
           if (e.aux & 0x80000000u) on_keepalive_options(e.target, static_cast<int>(e.aux & 1));
+          else if (e.aux & 0x40000000u) on_vanish(e.target, static_cast<int>(e.aux & 1));
           else on_app_action(e);
           break;
         case EventKind::kFault: on_fault(sc.faults[e.target]); break;
@@ -581,17 +662,47 @@ struct Simulator::Impl {
       }
     }
     if (!result.stopped_by_limit) now = sc.duration;
-    for (size_t ci = 0; ci < conns.size(); ++ci) s.outcome(outcome_of(ci));
+    report_outcomes(s);
     result.summary = RunSummary{now, events, packets, queue.peak_size()};
     s.end(result.summary);
     return result;
   }
 
+  // Single connections get an outcome each; a fleet gets one summary.
+  void report_outcomes(TraceSink& s) {
+    size_t ci = 0;
+    for (size_t spec = 0; spec < sc.connections.size(); ++spec) {
+      const ConnectionSpec& c = sc.connections[spec];
+      if (!c.is_fleet()) {
+        s.outcome(outcome_of(ci++));
+        continue;
+      }
+      FleetOutcome f;
+      f.spec = static_cast<uint32_t>(spec);
+      f.name = c.name;
+      f.count = c.count;
+      std::map<std::string, uint64_t> killers;
+      for (uint32_t i = 0; i < c.count; ++i, ++ci) {
+        ConnectionOutcome o = outcome_of(ci);
+        f.by_fate[static_cast<int>(o.fate)]++;
+        if (!o.at.is_never() && o.fate != Fate::kAlive) {
+          f.first_end = std::min(f.first_end, o.at);
+          f.last_end = f.last_end.is_never() ? o.at : std::max(f.last_end, o.at);
+        }
+        if (!o.killer.empty()) killers[o.killer]++;
+        if (o.half_open) f.half_open++;
+        for (int side = 0; side < 2; ++side) f.keepalive_probes[side] += static_cast<uint64_t>(o.side[side].keepalive_probes);
+      }
+      f.killers.assign(killers.begin(), killers.end());
+      s.fleet(f);
+    }
+  }
+
   ConnectionOutcome outcome_of(size_t ci) {
     ConnRt& rt = conns[ci];
     ConnectionOutcome o;
-    o.conn = static_cast<uint32_t>(ci);
-    o.name = sc.connections[ci].name;
+    o.conn = rt.spec;
+    o.name = spec_of(ci).name;
     for (int s = 0; s < 2; ++s) {
       o.side[s] = rt.out[s];
       o.side[s].state = rt.ep[s].state();

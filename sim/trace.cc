@@ -160,6 +160,27 @@ std::string format_outcome_text(const Scenario& s, const ConnectionOutcome& o) {
   return line;
 }
 
+std::string connection_label(const Scenario& s, uint32_t conn, uint32_t instance) {
+  const ConnectionSpec& c = s.connections[conn];
+  return c.is_fleet() ? fmt::format("{}#{}", c.name, instance) : c.name;
+}
+
+std::string format_fleet_text(const FleetOutcome& f) {
+  std::string line = fmt::format("{} (fleet of {}):", f.name, f.count);
+  const char* sep = " ";
+  for (int i = 0; i < 6; ++i) {
+    if (f.by_fate[i] == 0) continue;
+    line += fmt::format("{}{} {}", sep, f.by_fate[i], fate_name(static_cast<Fate>(i)));
+    sep = ", ";
+  }
+  if (f.half_open) line += fmt::format(" ({} half-open)", f.half_open);
+  if (!f.first_end.is_never()) line += fmt::format("\n  first ended at {}, last at {}", f.first_end, f.last_end);
+  for (const auto& [k, n] : f.killers) line += fmt::format("\n  caused by {}: {}", k, n);
+  line += fmt::format("\n  keepalive probes sent: {} by clients, {} by servers", f.keepalive_probes[0],
+                      f.keepalive_probes[1]);
+  return line;
+}
+
 // ------------------------------------------------------------------ text
 
 void TextSink::begin(const Scenario& s) {
@@ -179,6 +200,14 @@ void TextSink::outcome(const ConnectionOutcome& o) {
     outcome_header_ = true;
   }
   fmt::print(out_, "{}\n", format_outcome_text(*scenario_, o));
+}
+
+void TextSink::fleet(const FleetOutcome& f) {
+  if (!outcome_header_) {
+    std::fputs("# outcomes\n", out_);
+    outcome_header_ = true;
+  }
+  fmt::print(out_, "{}\n", format_fleet_text(f));
 }
 
 void TextSink::end(const RunSummary& s) {
@@ -222,7 +251,7 @@ void JsonSink::record(const TraceRecord& r) {
              "\"src\":\"{}:{}\",\"dst\":\"{}:{}\",\"flags\":\"{}\",\"seq\":{},\"ack\":{},\"win\":{},\"len\":{},"
              "\"kind\":\"{}\",\"origin\":{},\"note\":{},\"fate\":{}}}\n",
              json_time(r.t), r.t.count_ns(), json_string(s.node_name(r.node)), capture_dir_name(r.dir),
-             json_string(s.connections[r.conn].name), format_ipv4(g.src), g.sport, format_ipv4(g.dst), g.dport,
+             json_string(connection_label(s, r.conn, r.instance)), format_ipv4(g.src), g.sport, format_ipv4(g.dst), g.dport,
              format_flags(g.flags), g.seq, g.has(tcp_flag::kAck) ? fmt::format("{}", g.ack) : "null", g.window,
              g.len, packet_kind(r.why), json_string(origin), json_string(describe_note(r.why, r.why_a, r.why_b, origin)),
              r.fate == NoteKind::kNone ? "null" : json_string(describe_fate(r.fate, r.fate_a)));
@@ -243,6 +272,19 @@ void JsonSink::outcome(const ConnectionOutcome& o) {
              "\"half_open\":{},{}}}\n",
              json_string(o.name), fate_name(o.fate), json_time(o.at),
              o.killer.empty() ? "null" : json_string(o.killer), o.half_open ? "true" : "false", sides);
+}
+
+void JsonSink::fleet(const FleetOutcome& f) {
+  std::string fates, killers;
+  for (int i = 0; i < 6; ++i)
+    fates += fmt::format("{}\"{}\":{}", i ? "," : "", fate_name(static_cast<Fate>(i)), f.by_fate[i]);
+  for (size_t i = 0; i < f.killers.size(); ++i)
+    killers += fmt::format("{}{}:{}", i ? "," : "", json_string(f.killers[i].first), f.killers[i].second);
+  fmt::print(out_,
+             "{{\"type\":\"fleet\",\"connection\":{},\"count\":{},\"fates\":{{{}}},\"half_open\":{},"
+             "\"first_end\":{},\"last_end\":{},\"killers\":{{{}}},\"keepalive_probes\":{{\"client\":{},\"server\":{}}}}}\n",
+             json_string(f.name), f.count, fates, f.half_open, json_time(f.first_end), json_time(f.last_end), killers,
+             f.keepalive_probes[0], f.keepalive_probes[1]);
 }
 
 void JsonSink::end(const RunSummary& s) {

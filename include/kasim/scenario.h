@@ -66,6 +66,9 @@ struct TrafficStep {
   uint64_t bytes = 0;
   Time every;               // zero: once
   Time until = Time::never();
+  // Fleets: each instance starts the period at a phase of its own, drawn
+  // uniformly from [0, every) (so a million heartbeats do not fire at once).
+  bool stagger = false;
   SourceMark mark;
 };
 
@@ -78,6 +81,18 @@ struct ConnectionSpec {
   KeepaliveSpec keepalive[2];
   std::optional<uint32_t> isn[2];
   std::vector<TrafficStep> traffic;
+  // A fleet: `count` > 1 makes this entry stand for `count` connections.
+  // Instance i's client uses the client host's address + i (the client host
+  // stands for `count` machines with consecutive addresses) and an ephemeral
+  // port from the seed. Outcomes are reported per fleet, not per instance.
+  uint32_t count = 1;
+  Time open_within;         // instance opens at open_at + uniform[0, open_within)
+  struct Vanish {
+    uint32_t fraction_ppb = 0;  // share of instances whose `side` vanishes (host crash for that instance)
+    Side side = Side::kClient;
+    Time from, to;              // the vanishing time is uniform in [from, to)
+  } vanish;
+  bool is_fleet() const { return count > 1; }
   SourceMark mark;
 };
 

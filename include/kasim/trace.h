@@ -29,7 +29,8 @@ struct TraceRecord {
   Time t;
   uint32_t node = 0;    // capture point (scenario node index)
   uint32_t origin = 0;  // node that created the packet
-  uint32_t conn = 0;    // connection index
+  uint32_t conn = 0;    // connection index (Scenario::connections)
+  uint32_t instance = 0;  // position within a fleet (0 for single connections)
   CaptureDir dir = CaptureDir::kOut;
   Segment seg;
   NoteKind why = NoteKind::kNone;    // why the packet exists
@@ -66,6 +67,19 @@ struct ConnectionOutcome {
   bool half_open = false;      // one side died, the other still thinks it is open
 };
 
+// A fleet's outcomes in aggregate (a million lines would help nobody).
+struct FleetOutcome {
+  uint32_t spec = 0;
+  std::string name;
+  uint64_t count = 0;
+  uint64_t by_fate[6] = {};        // indexed by Fate
+  uint64_t half_open = 0;
+  Time first_end = Time::never();  // earliest death or close
+  Time last_end = Time::never();
+  std::vector<std::pair<std::string, uint64_t>> killers;  // sorted by name
+  uint64_t keepalive_probes[2] = {};  // sent by all clients, all servers
+};
+
 struct RunSummary {
   Time end;
   uint64_t events = 0;          // events executed (stale timer events not counted)
@@ -79,6 +93,7 @@ class TraceSink {
   virtual void begin(const Scenario&) {}
   virtual void record(const TraceRecord&) {}
   virtual void outcome(const ConnectionOutcome&) {}
+  virtual void fleet(const FleetOutcome&) {}
   virtual void end(const RunSummary&) {}
   // False when the sink wants no per-packet records (nothing is formatted).
   virtual bool wants_records() const { return true; }
@@ -95,6 +110,7 @@ class TextSink : public TraceSink {
   void begin(const Scenario& s) override;
   void record(const TraceRecord& r) override;
   void outcome(const ConnectionOutcome& o) override;
+  void fleet(const FleetOutcome& f) override;
   void end(const RunSummary& s) override;
 
  private:
@@ -110,6 +126,7 @@ class JsonSink : public TraceSink {
   void begin(const Scenario& s) override;
   void record(const TraceRecord& r) override;
   void outcome(const ConnectionOutcome& o) override;
+  void fleet(const FleetOutcome& f) override;
   void end(const RunSummary& s) override;
 
  private:
@@ -122,9 +139,11 @@ class MemorySink : public TraceSink {
  public:
   void record(const TraceRecord& r) override { records.push_back(r); }
   void outcome(const ConnectionOutcome& o) override { outcomes.push_back(o); }
+  void fleet(const FleetOutcome& f) override { fleets.push_back(f); }
   void end(const RunSummary& s) override { summary = s; }
   std::vector<TraceRecord> records;
   std::vector<ConnectionOutcome> outcomes;
+  std::vector<FleetOutcome> fleets;
   RunSummary summary;
 };
 
@@ -135,6 +154,7 @@ class TeeSink : public TraceSink {
   void begin(const Scenario& s) override { for (auto* k : sinks_) k->begin(s); }
   void record(const TraceRecord& r) override { for (auto* k : sinks_) if (k->wants_records()) k->record(r); }
   void outcome(const ConnectionOutcome& o) override { for (auto* k : sinks_) k->outcome(o); }
+  void fleet(const FleetOutcome& f) override { for (auto* k : sinks_) k->fleet(f); }
   void end(const RunSummary& s) override { for (auto* k : sinks_) k->end(s); }
   bool wants_records() const override {
     for (auto* k : sinks_) if (k->wants_records()) return true;
@@ -148,5 +168,8 @@ class TeeSink : public TraceSink {
 // A record as one text line (no newline), as TextSink prints it.
 std::string format_record_text(const Scenario& s, const TraceRecord& r);
 std::string format_outcome_text(const Scenario& s, const ConnectionOutcome& o);
+std::string format_fleet_text(const FleetOutcome& f);
+// "name", or "name#i" for instance i of a fleet.
+std::string connection_label(const Scenario& s, uint32_t conn, uint32_t instance);
 
 }  // namespace kasim
