@@ -98,7 +98,11 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
   RunResult r = sim.run(*sink);
   // Wall time is reported, never used in the simulation.
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (a.stats) print_stats(err, r.summary, wall, lr.scenario->connections.size());
+  if (a.stats) {
+    size_t connections = 0;
+    for (const ConnectionSpec& c : lr.scenario->connections) connections += c.count;
+    print_stats(err, r.summary, wall, connections);
+  }
   if (r.stopped_by_limit) {
     fmt::print(err, "{}: {}\n", a.file.empty() ? "<default scenario>" : a.file, r.error);
     return 1;  // the temporary output file is discarded
