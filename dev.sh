@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(cmake ninja-build g++ libboost-graph-dev libyaml-cpp-dev libfmt-dev doctest-dev libcli11-dev
-          nlohmann-json3-dev libpcap-dev python3)
+          nlohmann-json3-dev libpcap-dev python3 tshark python3-matplotlib)
 
 setup() {
   local missing=()
@@ -20,6 +20,8 @@ setup() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq >&2
+    # tshark's package asks whether non-root users may capture; answer no (kasim only reads files).
+    echo 'wireshark-common wireshark-common/install-setuid boolean false' | $sudo debconf-set-selections
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   fi
 }

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "kasim/cli.h"
 #include "kasim/output_file.h"
+#include "kasim/pcap_sink.h"
 #include "kasim/scenario.h"
 #include "kasim/simulator.h"
 #include "kasim/trace.h"
@@ -18,6 +19,8 @@ struct RunArgs {
   std::string file;
   std::string format = "text";
   std::string output;
+  std::string pcap;       // --pcap: base path of the capture files
+  std::string pcap_node;  // --pcap-node: only this capture point, to exactly `pcap`
   uint64_t max_events = RunLimits{}.max_events;
 };
 
@@ -40,9 +43,19 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
   }
   TextSink text(dest);
   JsonSink json(dest);
-  TraceSink* sink = a.format == "json" ? static_cast<TraceSink*>(&json) : &text;
+  TeeSink sink;
+  sink.add(a.format == "json" ? static_cast<TraceSink*>(&json) : &text);
+  std::unique_ptr<PcapSink> pcap;
+  if (!a.pcap.empty()) {
+    pcap = std::make_unique<PcapSink>(a.pcap, a.pcap_node);
+    if (!pcap->open(*lr.scenario)) {
+      fmt::print(err, "{}\n", pcap->error());
+      return 2;
+    }
+    sink.add(pcap.get());
+  }
   Simulator sim(*lr.scenario, RunLimits{a.max_events});
-  RunResult r = sim.run(*sink);
+  RunResult r = sim.run(sink);
   if (r.stopped_by_limit) {
     fmt::print(err, "{}: {}\n", a.file.empty() ? "<default scenario>" : a.file, r.error);
     return 1;  // the temporary output file is discarded
@@ -51,6 +64,13 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
     std::string why;
     if (!file.commit(&why)) {
       fmt::print(err, "{}: cannot write the output: {}\n", a.output, why);
+      return 2;
+    }
+  }
+  if (pcap) {
+    std::string why;
+    if (!pcap->commit(&why)) {
+      fmt::print(err, "{}\n", why);
       return 2;
     }
   }
@@ -65,6 +85,12 @@ Registration add_run(CLI::App& app) {
   c->add_option("file", args->file, "Scenario YAML file (default: the built-in firewall-expiry-reset scenario)");
   c->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
   c->add_option("-o,--output", args->output, "Write to this file (atomically) instead of standard output");
+  CLI::Option* pcap = c->add_option(
+      "--pcap", args->pcap,
+      "Also write pcap files: one per capture point, named FILE with the node before the extension "
+      "(out.pcap -> out.client.pcap, out.fw.pcap, ...)");
+  c->add_option("--pcap-node", args->pcap_node, "With --pcap: write only this node's capture, to exactly FILE")
+      ->needs(pcap);
   c->add_option("--max-events", args->max_events, "Stop with an error after this many events");
   return {c, [args](std::FILE* out, std::FILE* err) { return run(*args, out, err); }};
 }
