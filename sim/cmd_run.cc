@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "kasim/cli.h"
+#include "kasim/explain_sink.h"
 #include "kasim/output_file.h"
 #include "kasim/pcap_sink.h"
 #include "kasim/scenario.h"
@@ -19,6 +20,7 @@ struct RunArgs {
   std::string file;
   std::string format = "text";
   std::string output;
+  bool explain = false;   // --explain: the narrative instead of the trace
   std::string pcap;       // --pcap: base path of the capture files
   std::string pcap_node;  // --pcap-node: only this capture point, to exactly `pcap`
   uint64_t max_events = RunLimits{}.max_events;
@@ -43,8 +45,10 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
   }
   TextSink text(dest);
   JsonSink json(dest);
+  ExplainSink explain(dest);
   TeeSink sink;
-  sink.add(a.format == "json" ? static_cast<TraceSink*>(&json) : &text);
+  sink.add(a.explain ? static_cast<TraceSink*>(&explain)
+                     : a.format == "json" ? static_cast<TraceSink*>(&json) : &text);
   std::unique_ptr<PcapSink> pcap;
   if (!a.pcap.empty()) {
     pcap = std::make_unique<PcapSink>(a.pcap, a.pcap_node);
@@ -83,7 +87,12 @@ Registration add_run(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* c = app.add_subcommand("run", "Run a scenario and print its packet trace and outcomes");
   c->add_option("file", args->file, "Scenario YAML file (default: the built-in firewall-expiry-reset scenario)");
-  c->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  CLI::Option* format =
+      c->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  c->add_flag("--explain", args->explain,
+              "Print the run as a story for learners: each event with the rule behind it, then what killed "
+              "each connection and which setting would have saved it")
+      ->excludes(format);
   c->add_option("-o,--output", args->output, "Write to this file (atomically) instead of standard output");
   CLI::Option* pcap = c->add_option(
       "--pcap", args->pcap,
