@@ -3,12 +3,13 @@
 #   ./dev.sh run [kasim run args...]  install what is missing, build, run (default: the built-in scenario)
 #   ./dev.sh test                     install what is missing, build, run the whole test suite
 #   ./dev.sh test-sanitize            the same suite under AddressSanitizer + UBSan (separate build dir)
+#   ./dev.sh plots                    build, then regenerate the seed scenarios' pictures in docs/img
 #   ./dev.sh setup                    only install the Debian packages
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(cmake ninja-build g++ libboost-graph-dev libyaml-cpp-dev libfmt-dev doctest-dev libcli11-dev
-          nlohmann-json3-dev libpcap-dev python3 tshark python3-matplotlib)
+          nlohmann-json3-dev libpcap-dev python3 tshark python3-matplotlib python3-yaml)
 
 setup() {
   local missing=()
@@ -44,9 +45,12 @@ case "$cmd" in
   test)
     setup; build build -DKASIM_WERROR=ON
     cd build && ctest --output-on-failure ;;
+  plots)
+    setup; build build
+    exec plots/make_all.sh --kasim build/kasim --out docs/img ;;
   test-sanitize)
     setup; build build-asan -DKASIM_SANITIZE=ON -DKASIM_WERROR=ON
     cd build-asan && ctest --output-on-failure ;;
   *)
-    sed -n '2,7p' "$0" >&2; exit 2 ;;
+    sed -n '2,8p' "$0" >&2; exit 2 ;;
 esac
