@@ -4,6 +4,8 @@
 #   ./dev.sh test                     install what is missing, build, run the whole test suite
 #   ./dev.sh test-sanitize            the same suite under AddressSanitizer + UBSan (separate build dir)
 #   ./dev.sh plots                    build, then regenerate the seed scenarios' pictures in docs/img
+#   ./dev.sh fuzz [SECONDS]           libFuzzer (clang, ASan+UBSan) on the loader and on whole runs, SECONDS each (default 60)
+#   ./dev.sh determinism              every scenario's text and JSON output is byte-identical across build types
 #   ./dev.sh setup                    only install the Debian packages
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -51,6 +53,36 @@ case "$cmd" in
   test-sanitize)
     setup; build build-asan -DKASIM_SANITIZE=ON -DKASIM_WERROR=ON
     cd build-asan && ctest --output-on-failure ;;
+  fuzz)
+    setup
+    PACKAGES=(clang libclang-rt-14-dev); setup
+    secs=${1:-60}
+    CXX=clang++ build build-fuzz -DKASIM_FUZZ=ON -DKASIM_SANITIZE=ON
+    for target in fuzz_scenario fuzz_run; do
+      work=$(mktemp -d)
+      cp scenarios/*.yaml tests/bad/*.yaml tests/fuzz/regressions/* "$work"/ 2>/dev/null || true
+      echo "== $target: ${secs}s" >&2
+      if ! build-fuzz/$target "$work" -max_total_time="$secs" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+           -artifact_prefix=tests/fuzz/regressions/ -print_final_stats=1 2>"$work.log"; then
+        tail -40 "$work.log" >&2; echo "dev.sh: $target found a failure; the input is in tests/fuzz/regressions/" >&2; exit 1
+      fi
+      grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|cov:" "$work.log" | tail -3 >&2
+      rm -rf "$work" "$work.log"
+    done ;;
+  determinism)
+    setup; build build; build build-asan -DKASIM_SANITIZE=ON -DKASIM_WERROR=ON
+    out=$(mktemp -d); n=0
+    for f in scenarios/*.yaml; do
+      for fmt in text json; do
+        build/kasim run "$f" --format $fmt > "$out/a" && build-asan/kasim run "$f" --format $fmt > "$out/b"
+        build/kasim run "$f" --format $fmt > "$out/c"
+        if ! cmp -s "$out/a" "$out/b" || ! cmp -s "$out/a" "$out/c"; then
+          echo "dev.sh: $f ($fmt) differs between runs or build types" >&2; diff "$out/a" "$out/b" | head >&2; exit 1
+        fi
+        n=$((n+1))
+      done
+    done
+    rm -rf "$out"; echo "determinism: $n outputs identical across RelWithDebInfo and ASan builds and repeated runs" ;;
   *)
-    sed -n '2,8p' "$0" >&2; exit 2 ;;
+    sed -n '2,10p' "$0" >&2; exit 2 ;;
 esac

@@ -1,5 +1,8 @@
 // `kasim run [FILE]`: run one scenario and print its trace and outcomes.
+#include <chrono>
 #include <memory>
+
+#include <sys/resource.h>
 #include <string>
 
 #include <fmt/format.h>
@@ -16,6 +19,12 @@
 namespace kasim::cmd {
 namespace {
 
+long peak_rss_kib() {
+  struct rusage u {};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
 struct RunArgs {
   std::string file;
   std::string format = "text";
@@ -24,7 +33,33 @@ struct RunArgs {
   std::string pcap;       // --pcap: base path of the capture files
   std::string pcap_node;  // --pcap-node: only this capture point, to exactly `pcap`
   uint64_t max_events = RunLimits{}.max_events;
+  uint64_t max_pending = RunLimits{}.max_pending_events;
+  bool stats = false;
+  bool no_trace = false;
 };
+
+// Discards packet records (nothing is formatted per packet) but passes
+// outcomes and the summary on.
+class OutcomesOnly : public TraceSink {
+ public:
+  explicit OutcomesOnly(TraceSink& inner) : inner_(inner) {}
+  void begin(const Scenario& s) override { inner_.begin(s); }
+  void outcome(const ConnectionOutcome& o) override { inner_.outcome(o); }
+  void end(const RunSummary& s) override { inner_.end(s); }
+  bool wants_records() const override { return false; }
+
+ private:
+  TraceSink& inner_;
+};
+
+void print_stats(std::FILE* err, const RunSummary& s, double wall_s, size_t connections) {
+  long rss_kib = peak_rss_kib();
+  fmt::print(err,
+             "stats: simulated {} s, events {}, wall {:.3f} s, {:.0f} events/s, packets {}, peak pending events {}, "
+             "peak RSS {} KiB, {:.0f} bytes per connection\n",
+             s.end, s.events, wall_s, wall_s > 0 ? static_cast<double>(s.events) / wall_s : 0.0, s.packets,
+             s.peak_pending, rss_kib, connections ? static_cast<double>(rss_kib) * 1024.0 / static_cast<double>(connections) : 0.0);
+}
 
 int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
   LoadResult lr = a.file.empty() ? load_scenario(default_scenario_text(), "<default scenario>")
@@ -46,9 +81,12 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
   TextSink text(dest);
   JsonSink json(dest);
   ExplainSink explain(dest);
+  TraceSink* main_sink = a.explain ? static_cast<TraceSink*>(&explain)
+                         : a.format == "json" ? static_cast<TraceSink*>(&json)
+                                              : &text;
+  OutcomesOnly quiet(*main_sink);
   TeeSink sink;
-  sink.add(a.explain ? static_cast<TraceSink*>(&explain)
-                     : a.format == "json" ? static_cast<TraceSink*>(&json) : &text);
+  sink.add(a.no_trace ? &quiet : main_sink);
   std::unique_ptr<PcapSink> pcap;
   if (!a.pcap.empty()) {
     pcap = std::make_unique<PcapSink>(a.pcap, a.pcap_node);
@@ -58,8 +96,18 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
     }
     sink.add(pcap.get());
   }
-  Simulator sim(*lr.scenario, RunLimits{a.max_events});
+  // The story needs every node's view (firewall expiries, drops), whatever
+  // the scenario's capture list says; the pcap files above keep to that list.
+  if (a.explain) lr.scenario->capture.clear();
+  auto start = std::chrono::steady_clock::now();
+  RunLimits limits;
+  limits.max_events = a.max_events;
+  limits.max_pending_events = a.max_pending;
+  Simulator sim(*lr.scenario, limits);
   RunResult r = sim.run(sink);
+  // Wall time is reported, never used in the simulation.
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (a.stats) print_stats(err, r.summary, wall, lr.scenario->connections.size());
   if (r.stopped_by_limit) {
     fmt::print(err, "{}: {}\n", a.file.empty() ? "<default scenario>" : a.file, r.error);
     return 1;  // the temporary output file is discarded
@@ -101,6 +149,9 @@ Registration add_run(CLI::App& app) {
   c->add_option("--pcap-node", args->pcap_node, "With --pcap: write only this node's capture, to exactly FILE")
       ->needs(pcap);
   c->add_option("--max-events", args->max_events, "Stop with an error after this many events");
+  c->add_option("--max-pending", args->max_pending, "Stop with an error when more events than this are pending");
+  c->add_flag("--stats", args->stats, "Print events, events/s, peak pending events, peak RSS and wall time to stderr");
+  c->add_flag("--no-trace", args->no_trace, "Print only the outcomes (no per-packet records are formatted)");
   return {c, [args](std::FILE* out, std::FILE* err) { return run(*args, out, err); }};
 }
 

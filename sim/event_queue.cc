@@ -1,45 +1,67 @@
 #include "kasim/event_queue.h"
 
 #include <cassert>
-#include <utility>
 
 namespace kasim {
 
+void EventQueue::put(const Event& e) {
+  uint64_t k = key_of(e);
+  int level = level_of(k);
+  int slot = digit(k, level);
+  slots_[level][slot].push_back(e);
+  occupied_[level][slot / 64] |= uint64_t{1} << (slot % 64);
+}
+
 void EventQueue::push(Time at, EventKind kind, uint32_t target, uint32_t aux, uint32_t gen) {
-  Event e{at, next_seq_++, target, aux, gen, kind};
-  size_t i = heap_.size();
-  heap_.push_back(e);
-  while (i > 0) {
-    size_t parent = (i - 1) / 4;
-    if (!before(e, heap_[parent])) break;
-    heap_[i] = heap_[parent];
-    i = parent;
+  assert(static_cast<uint64_t>(at.count_ns()) >= last_ && "events are never scheduled in the past");
+  put(Event{at, next_seq_++, target, aux, gen, kind});
+  if (++size_ > peak_) peak_ = size_;
+}
+
+int EventQueue::next_slot(int level, int after) const {
+  for (int w = (after + 1) / 64; w < kSlots / 64; ++w) {
+    uint64_t bits = occupied_[level][w];
+    if (w == (after + 1) / 64) {
+      int shift = (after + 1) % 64;
+      bits = shift == 0 ? bits : bits & (~uint64_t{0} << shift);
+    }
+    if (bits != 0) return w * 64 + __builtin_ctzll(bits);
   }
-  heap_[i] = e;
-  if (heap_.size() > peak_) peak_ = heap_.size();
+  return -1;
 }
 
 Event EventQueue::pop() {
-  assert(!heap_.empty());
-  Event out = heap_.front();
-  Event last = heap_.back();
-  heap_.pop_back();
-  size_t n = heap_.size();
-  if (n == 0) return out;
-  size_t i = 0;
+  assert(size_ > 0);
   while (true) {
-    size_t first = 4 * i + 1;
-    if (first >= n) break;
-    size_t best = first;
-    size_t end = first + 4 < n ? first + 4 : n;
-    for (size_t c = first + 1; c < end; ++c)
-      if (before(heap_[c], heap_[best])) best = c;
-    if (!before(heap_[best], last)) break;
-    heap_[i] = heap_[best];
-    i = best;
+    int cur = digit(last_, 0);
+    std::vector<Event>& slot = slots_[0][cur];
+    if (head_ < slot.size()) {
+      --size_;
+      return slot[head_++];
+    }
+    slot.clear();
+    head_ = 0;
+    occupied_[0][cur / 64] &= ~(uint64_t{1} << (cur % 64));
+    int next = next_slot(0, cur);
+    if (next >= 0) {
+      last_ = (last_ & ~uint64_t{255}) | static_cast<uint64_t>(next);
+      continue;
+    }
+    for (int level = 1; level < kLevels; ++level) {
+      int s = next_slot(level, digit(last_, level));
+      if (s < 0) continue;
+      std::vector<Event> spread;
+      spread.swap(slots_[level][s]);
+      occupied_[level][s / 64] &= ~(uint64_t{1} << (s % 64));
+      uint64_t min = key_of(spread[0]);
+      for (const Event& e : spread) min = std::min(min, key_of(e));
+      last_ = min;
+      for (const Event& e : spread) put(e);
+      spread.clear();
+      slots_[level][s].swap(spread);  // keep the capacity for reuse
+      break;
+    }
   }
-  heap_[i] = last;
-  return out;
 }
 
 }  // namespace kasim

@@ -84,7 +84,11 @@ struct SideInfo {
   bool keepalive = false;
   Setting idle, intvl, count;
   Time user_timeout;
-  int hz = 0;
+  int hz = 0;                     // Linux timer wheel HZ; 0 ideal (only for kLinuxWheel)
+  TimerModel timer = TimerModel::kExact;
+  Time tick;                      // kSlowtimo period
+  std::string os;                 // profile title's first word: "Linux"
+  std::string idle_option, idle_sysctl;  // TCP_KEEPIDLE, net.ipv4.tcp_keepalive_time
   Time last_rx = Time::never();   // last acceptable segment received
   uint32_t last_in_seq = 0;       // seq of the last segment that arrived
   uint32_t rcv_nxt = 0;           // the ack of the last segment sent with ACK
@@ -226,6 +230,13 @@ struct ExplainSink::Impl {
         const HostSpec& h = s.hosts[si.host];
         si.name = h.name;
         si.hz = h.hz >= 0 ? h.hz : h.os->default_hz;
+        si.timer = h.os->timer;
+        si.tick = h.os->tick;
+        si.os = std::string(h.os->title.substr(0, h.os->title.find_first_of(" (")));  // "Linux", "AIX"
+        for (const SocketOptionSpec& o : h.os->socket_options)
+          if (o.option == SocketOption::kIdle) si.idle_option = std::string(o.os_name);
+        for (const SysctlSpec& o : h.os->sysctls)
+          if (o.field == SysctlField::kKeepaliveIdle) si.idle_sysctl = std::string(o.name);
         const KeepaliveSpec& k = cs.keepalive[i];
         si.keepalive = k.given && k.options.enabled;
         si.idle = k.options.idle_s ? option_setting(h, SocketOption::kIdle, k.options.idle_s)
@@ -295,13 +306,33 @@ struct ExplainSink::Impl {
                            side_name(static_cast<Side>(i)), si.name, secs(si.idle.value), si.idle.name,
                            secs(si.intvl.value), si.intvl.name, si.count.count, si.count.name);
           if (si.user_timeout > Time()) ka += fmt::format("; TCP_USER_TIMEOUT {}", secs(si.user_timeout));
-          ka += si.hz > 0 ? fmt::format("; timers on the kernel's timer wheel at HZ={}.", si.hz)
-                          : "; ideal timers (hz: 0).";
+          ka += "; " + timer_phrase(si) + ".";
         }
         fmt::print(out, "{}\n", wrap("  ", ka, 4));
       }
     }
     fmt::print(out, "\n");
+  }
+
+  static std::string timer_phrase(const SideInfo& si) {
+    switch (si.timer) {
+      case TimerModel::kLinuxWheel:
+        return si.hz > 0 ? fmt::format("timers on the kernel's timer wheel at HZ={}", si.hz)
+                         : std::string("ideal timers (hz: 0)");
+      case TimerModel::kSlowtimo: return fmt::format("timers counted in {} slow-timeout ticks", secs(si.tick));
+      case TimerModel::kExact: return "timers modelled as exact";
+    }
+    return "";
+  }
+
+  // The most a timer of `delay` can fire off its nominal time on this host.
+  static Time timer_slack(const SideInfo& si, Time delay) {
+    switch (si.timer) {
+      case TimerModel::kLinuxWheel: return timer_wheel_granule(delay, si.hz);
+      case TimerModel::kSlowtimo: return si.tick;
+      case TimerModel::kExact: return Time();
+    }
+    return Time();
   }
 
   // ------------------------------------------------------ time passing
@@ -410,11 +441,13 @@ struct ExplainSink::Impl {
 
   // ------------------------------------------------------------ records
 
-  std::string probe_limit(const SideInfo& si, const ExplainWording& w) const {
-    if (si.user_timeout > Time())
-      return fmt::format(fmt::runtime(w.time_limit), fmt::arg("user_timeout", secs(si.user_timeout)));
-    return fmt::format(fmt::runtime(w.count_limit), fmt::arg("count", si.count.count),
-                       fmt::arg("count_setting", si.count.name));
+  // `limit` is the probe limit the endpoint reported (0: a time limit decides).
+  std::string probe_limit(const SideInfo& si, const ExplainWording& w, int64_t limit) const {
+    if (limit <= 0)
+      return fmt::format(fmt::runtime(w.time_limit), fmt::arg("user_timeout", secs(si.user_timeout)),
+                         fmt::arg("os", si.os));
+    return fmt::format(fmt::runtime(w.count_limit), fmt::arg("count", limit), fmt::arg("count_setting", si.count.name),
+                       fmt::arg("os", si.os));
   }
 
   std::string explain_origin(const TraceRecord& r) {
@@ -444,22 +477,22 @@ struct ExplainSink::Impl {
       case NoteKind::kAckOfProbe: {
         const SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
         const ExplainWording& w = wording(r.origin);
-        return fmt::format(fmt::runtime(w.answer), fmt::arg("probe_seq", si.last_in_seq),
+        return fmt::format(fmt::runtime(w.answer), fmt::arg("os", si.os), fmt::arg("probe_seq", si.last_in_seq),
                            fmt::arg("expect", g.ack), fmt::arg("seq", g.seq), fmt::arg("ack", g.ack),
                            fmt::arg("peer", peer), fmt::arg("node", si.name));
       }
       case NoteKind::kKeepaliveProbe: {
         SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
         const ExplainWording& w = wording(r.origin);
-        std::string limit = probe_limit(si, w);
+        std::string limit = probe_limit(si, w, r.why_b);
         std::string why;
         if (r.why_a <= 1) {
           Time elapsed = si.last_rx.is_never() ? Time() : r.t - si.last_rx;
           std::string rounding;
           if (elapsed > si.idle.value)
-            rounding = si.hz > 0 ? fmt::format(" (the timer wheel at HZ={} added {})", si.hz,
-                                               secs(elapsed - si.idle.value))
-                                 : fmt::format(" (+{})", secs(elapsed - si.idle.value));
+            rounding = si.timer == TimerModel::kLinuxWheel && si.hz > 0
+                           ? fmt::format(" (the timer wheel at HZ={} added {})", si.hz, secs(elapsed - si.idle.value))
+                           : fmt::format(" (+{})", secs(elapsed - si.idle.value));
           why = fmt::format(fmt::runtime(w.first_probe), fmt::arg("elapsed", secs(elapsed)),
                             fmt::arg("idle", secs(si.idle.value)), fmt::arg("idle_setting", si.idle.name),
                             fmt::arg("rounding", rounding), fmt::arg("limit", limit));
@@ -478,7 +511,7 @@ struct ExplainSink::Impl {
       }
       case NoteKind::kKeepaliveGiveUpRst: {
         const SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
-        return fmt::format(fmt::runtime(wording(r.origin).give_up), fmt::arg("n", r.why_a),
+        return fmt::format(fmt::runtime(wording(r.origin).give_up), fmt::arg("n", r.why_a), fmt::arg("os", si.os),
                            fmt::arg("intvl", secs(si.intvl.value)), fmt::arg("peer", peer));
       }
       case NoteKind::kRetransmitGiveUpRst: return std::string(wording(r.origin).retransmit_give_up);
@@ -664,24 +697,25 @@ struct ExplainSink::Impl {
           break;
         }
       const SideInfo& target = prober != nullptr ? *prober : ci.side[1];
-      Time granule = timer_wheel_granule(exp->timeout, target.hz);
+      Time granule = timer_slack(target, exp->timeout);
       Time margin = granule + ci.rtt;
       Time safe = Time::s((exp->timeout - margin).count_s());
       std::string fix = fmt::format(
           "What would have saved it: keepalive probes more often than {} forgets: keepidle below its {} "
           "minus a margin. ",
           fw, secs(exp->timeout));
-      if (target.hz > 0)
+      if (granule > Time())
         fix += fmt::format(fmt::runtime(wording(target.host).timer_note), fmt::arg("idle", secs(exp->timeout)),
-                           fmt::arg("granule", secs(granule)), fmt::arg("hz", target.hz));
+                           fmt::arg("granule", secs(granule)), fmt::arg("hz", target.hz), fmt::arg("os", target.os));
       else
-        fix += fmt::format("{} has ideal timers (hz: 0)", target.name);
+        fix += fmt::format("{}'s timers are exact here", target.name);
       fix += fmt::format(
-          ", and the path adds up to {} (a round trip), so keepidle ≤ {} on {} (TCP_KEEPIDLE, or the host's "
-          "keepalive time){}.",
-          secs(ci.rtt), secs(safe), target.name, prober != nullptr ? "" : ", with SO_KEEPALIVE turned on");
+          ", and the path adds up to {} (a round trip), so keepidle ≤ {} on {} ({}, or {}){}.", secs(ci.rtt),
+          secs(safe), target.name, target.idle_option.empty() ? "the socket option" : target.idle_option,
+          target.idle_sysctl.empty() ? "the host's keepalive time" : target.idle_sysctl,
+          prober != nullptr ? "" : ", with SO_KEEPALIVE turned on");
       if (prober != nullptr) {
-        Time gap = prober->idle.value + timer_wheel_granule(prober->idle.value, prober->hz) + ci.rtt;
+        Time gap = prober->idle.value + timer_slack(*prober, prober->idle.value) + ci.rtt;
         fix += fmt::format(" Or raise {}'s idle timeout above {}'s keepidle plus that margin: more than {}.", fw,
                            prober->name, secs(gap));
       } else {
@@ -703,7 +737,8 @@ struct ExplainSink::Impl {
         text += fmt::format(" {}'s keepalive noticed: its last acceptable segment arrived at {}, and it gave up "
                             "{} later; at most ",
                             si.name, format_seconds_us(si.last_rx), secs(o.at - si.last_rx));
-        text += fmt::format(fmt::runtime(wording(si.host).detect_bound), fmt::arg("idle", secs(si.idle.value)),
+        text += fmt::format(fmt::runtime(wording(si.host).detect_bound), fmt::arg("os", si.os),
+                            fmt::arg("idle", secs(si.idle.value)),
                             fmt::arg("count", si.count.count), fmt::arg("intvl", secs(si.intvl.value)),
                             fmt::arg("total", secs(total)));
         text += ".";

@@ -55,7 +55,12 @@ Segment Firewall::reset_for(const Segment& seg) const {
   r.dst = seg.src;
   r.sport = seg.dport;
   r.dport = seg.sport;
-  if (seg.has(kAck)) {
+  if (seg.has(kAck) && cfg_.reset_style == ResetStyle::kMirror) {
+    r.seq = seg.ack;
+    r.ack = seg.seq;
+    r.len = seg.len;
+    r.flags = kRst | kAck;
+  } else if (seg.has(kAck)) {
     r.seq = seg.ack;
     r.flags = kRst;
   } else {

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "kasim/input_guard.h"
 #include "kasim/topology.h"
 
 namespace kasim {
@@ -69,7 +70,7 @@ std::string scalar(const YAML::Node& n, std::string_view what) {
 void check_keys(const YAML::Node& map, std::string_view what, std::span<const std::string_view> allowed) {
   std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& k = it->first;
+    YAML::Node k = it->first;
     std::string key = scalar(k, fmt::format("a key in {}", what));
     if (!seen.insert(key).second) fail(k, fmt::format("duplicate key '{}' in {}", key, what));
     bool ok = false;
@@ -194,13 +195,13 @@ class Loader {
   void load_hosts(const YAML::Node& hosts) {
     expect_map(hosts, "hosts");
     if (hosts.size() == 0) fail(hosts, "hosts must name at least one host");
-    static constexpr std::array<std::string_view, 4> kKeys{"os", "address", "hz", "sysctl"};
+    static constexpr std::array<std::string_view, 6> kKeys{"os", "address", "hz", "sysctl", "tick_phase", "tick_period"};
     for (auto it = hosts.begin(); it != hosts.end(); ++it) {
       HostSpec h;
       h.name = scalar(it->first, "a host name");
       check_new_name(it->first, h.name);
       h.mark = mark_of(it->first);
-      const YAML::Node& body = it->second;
+      YAML::Node body = it->second;
       if (!body.IsNull()) {
         expect_map(body, fmt::format("host '{}'", h.name));
         check_keys(body, fmt::format("host '{}'", h.name), kKeys);
@@ -228,8 +229,30 @@ class Loader {
         if (h.hz != 0 && 1'000'000'000 % h.hz != 0)
           fail(body["hz"], fmt::format("hz must divide one second in whole nanoseconds (e.g. 100, 250, 300, 1000), got {}", h.hz));
       }
+      load_tick_grid(body, h);
       if (body["sysctl"]) load_sysctls(body["sysctl"], h);
       s_.hosts.push_back(std::move(h));
+    }
+  }
+
+  // tick_phase / tick_period: the 500 ms protocol-timer grid of slowtimo
+  // profiles (slowtimo.h).
+  void load_tick_grid(const YAML::Node& body, HostSpec& h) {
+    for (std::string_view key : {std::string_view("tick_period"), std::string_view("tick_phase")}) {
+      const YAML::Node& v = body[std::string(key)];
+      if (!v) continue;
+      if (h.os->timer != TimerModel::kSlowtimo)
+        fail(v, fmt::format("{} applies to hosts with a 500 ms slowtimo timer (aix), not {}", key, h.os->name));
+      Time t = duration(v, key);
+      if (key == "tick_period") {
+        if (t <= Time() || t > Time::s(10)) fail(v, fmt::format("tick_period must be more than 0s and at most 10s, got {}", v.Scalar()));
+        h.tick_period = t;
+      } else {
+        Time period = h.tick_period.value_or(h.os->tick);
+        if (t >= period)
+          fail(v, fmt::format("tick_phase must be less than the tick period ({}), got {}", format_duration(period), v.Scalar()));
+        h.tick_phase = t;
+      }
     }
   }
 
@@ -255,14 +278,18 @@ class Loader {
         case SysctlField::kSynRetries: h.tunables.syn_retries = static_cast<int>(v); break;
         case SysctlField::kSynAckRetries: h.tunables.synack_retries = static_cast<int>(v); break;
         case SysctlField::kInvalidRatelimit: h.tunables.invalid_ratelimit = t; break;
+        case SysctlField::kAlwaysKeepalive: h.tunables.always_keepalive = v != 0; break;
+        case SysctlField::kKeepaliveAbort: h.tunables.keepalive_abort = t; break;
+        case SysctlField::kRetransmitAbort: h.tunables.retransmit_abort = t; break;
       }
     }
   }
 
   void load_middleboxes(const YAML::Node& mbs) {
     expect_map(mbs, "middleboxes");
-    static constexpr std::array<std::string_view, 5> kKeys{"type", "idle_timeout", "on_expiry", "syn_timeout",
-                                                           "close_timeout"};
+    static constexpr std::array<std::string_view, 6> kKeys{"type", "idle_timeout", "on_expiry", "syn_timeout",
+                                                           "close_timeout", "reset_style"};
+    static constexpr std::array<std::string_view, 2> kResetStyles{"rfc9293", "mirror"};
     static constexpr std::array<std::string_view, 1> kTypes{"firewall"};
     static constexpr std::array<std::string_view, 2> kActions{"drop", "reset-sender"};
     for (auto it = mbs.begin(); it != mbs.end(); ++it) {
@@ -270,7 +297,7 @@ class Loader {
       m.name = scalar(it->first, "a middlebox name");
       check_new_name(it->first, m.name);
       m.mark = mark_of(it->first);
-      const YAML::Node& b = it->second;
+      YAML::Node b = it->second;
       std::string what = fmt::format("middlebox '{}'", m.name);
       expect_map(b, what);
       check_keys(b, what, kKeys);
@@ -285,6 +312,9 @@ class Loader {
       if (b["on_expiry"])
         m.firewall.on_no_state = one_of(b["on_expiry"], "on_expiry", kActions) == "drop" ? NoStateAction::kDrop
                                                                                          : NoStateAction::kResetSender;
+      if (b["reset_style"])
+        m.firewall.reset_style = one_of(b["reset_style"], "reset_style", kResetStyles) == "mirror" ? ResetStyle::kMirror
+                                                                                                   : ResetStyle::kRfc9293;
       s_.middleboxes.push_back(std::move(m));
     }
   }
@@ -356,9 +386,18 @@ class Loader {
             fail(v, fmt::format("{} ({}) must be {}..{} {} on {}, got {} {}", o.key, o.os_name, o.min, o.max, o.unit,
                                 host.os->name, value, o.unit));
         }
+        // Exact durations for every profile; whole seconds for Linux's path.
+        Time exact = Time::ns(value * o.unit_ns);
+        int64_t whole_s = o.unit_ns == 1'000'000'000 ? value : 0;
         switch (o.option) {
-          case SocketOption::kIdle: k.options.idle_s = value; break;
-          case SocketOption::kInterval: k.options.interval_s = value; break;
+          case SocketOption::kIdle:
+            k.options.idle_s = whole_s;
+            k.options.idle = exact;
+            break;
+          case SocketOption::kInterval:
+            k.options.interval_s = whole_s;
+            k.options.interval = exact;
+            break;
           case SocketOption::kCount: k.options.count = static_cast<int>(value); break;
           case SocketOption::kUserTimeout: k.options.user_timeout_ms = value; break;
         }
@@ -368,7 +407,10 @@ class Loader {
         bool known = false;
         for (const SocketOptionSpec& o : host.os->socket_options) known = known || o.key == key;
         if (b[std::string(key)] && !known)
-          fail(b[std::string(key)], fmt::format("{} has no per-socket option for '{}'", host.os->name, key));
+          fail(b[std::string(key)], fmt::format("{} has no per-socket option for '{}'{}", host.os->name, key,
+                                                host.os->no_option_hint.empty()
+                                                    ? std::string()
+                                                    : fmt::format(" ({})", host.os->no_option_hint)));
       }
     }
   }
@@ -416,8 +458,8 @@ class Loader {
       ConnectionSpec c;
       c.mark = mark_of(n);
       c.name = scalar(n["name"], "name");
-      for (const ConnectionSpec& o : s_.connections)
-        if (o.name == c.name) fail(n["name"], fmt::format("duplicate connection name '{}'", c.name));
+      if (!connection_names_.insert(c.name).second)
+        fail(n["name"], fmt::format("duplicate connection name '{}'", c.name));
       c.client = node_ref(n["client"], "client", true);
       c.server = node_ref(n["server"], "server", true);
       if (c.client == c.server) fail(n["server"], "a connection needs two different hosts");
@@ -513,6 +555,7 @@ class Loader {
   }
 
   Scenario& s_;
+  std::set<std::string> connection_names_;
 };
 
 }  // namespace
@@ -524,6 +567,10 @@ LoadResult load_scenario(std::string_view yaml_text, std::string_view file) {
   auto diag = [&](const YAML::Mark& m, const std::string& msg) {
     r.error = Diagnostic{std::string(file), m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, msg};
   };
+  if (auto bad = check_input_text(yaml_text, file)) {
+    r.error = *bad;
+    return r;
+  }
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
     Loader(s).load(root);

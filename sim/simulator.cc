@@ -28,6 +28,7 @@ struct Packet {
 
 struct HostRt {
   LinuxClock clock;
+  SlowtimoClock slowtimo;            // profiles with TimerModel::kSlowtimo (AIX)
   bool down = false;                 // crashed: neither sends nor receives
   std::vector<uint32_t> blocked;     // hosts whose packets the input filter drops
 };
@@ -101,6 +102,12 @@ struct Simulator::Impl {
         Time tick = Time::ns(1'000'000'000 / hz);
         hosts[i].clock = LinuxClock(hz, start, Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(tick.count_ns())))));
       }
+      if (h.os->timer == TimerModel::kSlowtimo) {
+        Time period = h.tick_period.value_or(h.os->tick);
+        Time phase = h.tick_phase ? *h.tick_phase
+                                  : Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(period.count_ns()))));
+        hosts[i].slowtimo = SlowtimoClock(phase, period);
+      }
     }
     Topology topo(sc.node_count());
     links.resize(sc.links.size());
@@ -131,9 +138,9 @@ struct Simulator::Impl {
       uint32_t isn_c = c.isn[0].value_or(static_cast<uint32_t>(r.next()));
       uint32_t isn_s = c.isn[1].value_or(static_cast<uint32_t>(r.next()));
       rt.ep[0] = TcpEndpoint(TcpEndpointConfig{ch.os, &ch.tunables, &hosts[c.client].clock, ch.address, sh.address,
-                                               cport, c.port, isn_c});
+                                               cport, c.port, isn_c, &hosts[c.client].slowtimo});
       rt.ep[1] = TcpEndpoint(TcpEndpointConfig{sh.os, &sh.tunables, &hosts[c.server].clock, sh.address, ch.address,
-                                               c.port, cport, isn_s});
+                                               c.port, cport, isn_s, &hosts[c.server].slowtimo});
       for (uint32_t si = 0; si < c.traffic.size(); ++si) steps.push_back({static_cast<uint32_t>(ci), si});
     }
   }
@@ -356,6 +363,12 @@ struct Simulator::Impl {
 
   // --------------------------------------------------------------- events
 
+  bool is_stale(const Event& e) const {
+    if (e.kind == EventKind::kEndpointTimer) return conns[e.target / 2].timer[e.target % 2].gen != e.gen;
+    if (e.kind == EventKind::kMiddleboxTimer) return firewalls[e.target].timer_gen(e.aux) != e.gen;
+    return false;
+  }
+
   void on_endpoint_timer(const Event& e) {
     size_t ci = e.target / 2;
     int s = static_cast<int>(e.target % 2);
@@ -367,8 +380,8 @@ struct Simulator::Impl {
     std::string cause, killer;
     for (const AppEvent& a : out.app) {
       if (a.kind != AppEventKind::kError) continue;
-      bool keepalive = !out.segments.empty() && out.segments.back().note == NoteKind::kKeepaliveGiveUpRst;
-      cause = keepalive ? fmt::format("keepalive: {} probes unanswered", out.segments.back().a)
+      bool keepalive = out.keepalive_gave_up >= 0;
+      cause = keepalive ? fmt::format("keepalive: {} probes unanswered", out.keepalive_gave_up)
                         : std::string("retransmission timeout");
       killer = rt.loss.where;
     }
@@ -437,10 +450,25 @@ struct Simulator::Impl {
     schedule_initial();
     RunResult result;
     uint64_t events = 0;
+    uint64_t same_instant = 0;
     while (!queue.empty()) {
       Event e = queue.pop();
+      if (is_stale(e)) continue;  // cancelled: neither advances time nor counts
       assert(e.at >= now && "time never goes backwards");
+      same_instant = e.at == now ? same_instant + 1 : 0;
       now = e.at;
+      if (same_instant > limits.max_events_per_instant) {
+        result.stopped_by_limit = true;
+        result.error = fmt::format("stopped at {} s: more than {} events at the same instant (time is not advancing)",
+                                   now, limits.max_events_per_instant);
+        break;
+      }
+      if (queue.size() > limits.max_pending_events) {
+        result.stopped_by_limit = true;
+        result.error = fmt::format("stopped at {} s: more than {} pending events (raise --max-pending if this is intended)",
+                                   now, limits.max_pending_events);
+        break;
+      }
       if (e.kind == EventKind::kEndOfRun) break;
       ++events;
       if (events > limits.max_events) {
@@ -470,7 +498,7 @@ struct Simulator::Impl {
     }
     if (!result.stopped_by_limit) now = sc.duration;
     for (size_t ci = 0; ci < conns.size(); ++ci) s.outcome(outcome_of(ci));
-    result.summary = RunSummary{now, events, packets};
+    result.summary = RunSummary{now, events, packets, queue.peak_size()};
     s.end(result.summary);
     return result;
   }
@@ -496,7 +524,8 @@ struct Simulator::Impl {
       const SideOutcome& so = o.side[first];
       o.at = so.error_at;
       switch (so.error) {
-        case SocketError::kEtimedout: o.fate = Fate::kTimedOut; break;
+        case SocketError::kEtimedout:
+        case SocketError::kWsaEnetreset: o.fate = Fate::kTimedOut; break;
         case SocketError::kEconnrefused: o.fate = Fate::kRefused; break;
         default: o.fate = Fate::kReset; break;
       }

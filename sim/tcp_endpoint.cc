@@ -29,6 +29,7 @@ const char* socket_error_name(SocketError e) {
     case SocketError::kEtimedout: return "ETIMEDOUT";
     case SocketError::kEconnrefused: return "ECONNREFUSED";
     case SocketError::kEpipe: return "EPIPE";
+    case SocketError::kWsaEnetreset: return "WSAENETRESET";
   }
   return "?";
 }
@@ -108,9 +109,13 @@ uint64_t TcpEndpoint::keepalive_intvl_when() const {
 int TcpEndpoint::keepalive_probes() const {
   return ka_.count ? ka_.count : cfg_.tunables->keepalive_probes;
 }
-Time TcpEndpoint::keepalive_idle() const { return cfg_.clock->to_time(keepalive_time_when()); }
-Time TcpEndpoint::keepalive_interval() const { return cfg_.clock->to_time(keepalive_intvl_when()); }
-int TcpEndpoint::keepalive_count() const { return keepalive_probes(); }
+Time TcpEndpoint::keepalive_idle() const {
+  return linux_rules() ? cfg_.clock->to_time(keepalive_time_when()) : os_ka_idle();
+}
+Time TcpEndpoint::keepalive_interval() const {
+  return linux_rules() ? cfg_.clock->to_time(keepalive_intvl_when()) : os_ka_interval();
+}
+int TcpEndpoint::keepalive_count() const { return linux_rules() ? keepalive_probes() : os_ka_count(); }
 
 uint64_t TcpEndpoint::keepalive_time_elapsed(Time now) const {
   uint64_t j = jiffies(now);
@@ -132,6 +137,10 @@ static bool keepalive_runs_in(TcpState s) {
 }
 
 void TcpEndpoint::set_keepalive(Time now, const KeepaliveOptions& opts) {
+  if (!linux_rules()) {
+    os_set_keepalive(now, opts);
+    return;
+  }
   // SO_KEEPALIVE: tcp_set_keepalive() arms the timer for keepalive_time_when()
   // with the values in force *before* the TCP_KEEP* options that follow.
   bool was = ka_.enabled;
@@ -154,6 +163,10 @@ void TcpEndpoint::set_keepalive(Time now, const KeepaliveOptions& opts) {
 }
 
 void TcpEndpoint::keepalive_timer(Time now, TcpOutput& out) {
+  if (!linux_rules()) {
+    os_keepalive_timer(now, out);
+    return;
+  }
   ka_fire_ = Time::never();
   if (!ka_.enabled || !keepalive_runs_in(state_)) return;
   uint64_t next = keepalive_time_when();
@@ -165,6 +178,7 @@ void TcpEndpoint::keepalive_timer(Time now, TcpOutput& out) {
       if ((ut != 0 && elapsed >= cfg_.clock->from_ms_ceil(ut) && probes_out_ > 0) ||
           (ut == 0 && probes_out_ >= keepalive_probes())) {
         // tcp_send_active_reset(): RST|ACK at snd_nxt, then tcp_write_err().
+        out.keepalive_gave_up = probes_out_;
         emit(out, kRst | kAck, snd_nxt_, 0, NoteKind::kKeepaliveGiveUpRst, probes_out_,
              ut != 0 ? 0 : keepalive_probes());
         fail(now, SocketError::kEtimedout, out);
@@ -331,6 +345,7 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
     default:
       break;
   }
+  if (!linux_rules()) os_note_received(now);
 
   if (state_ == TcpState::kSynReceived && seg.has(kSyn) && !seg.has(kAck)) {
     // Retransmitted SYN: the SYN-ACK goes again.
@@ -338,6 +353,12 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
     return;
   }
 
+  // AIX (TCP_COMPAT_42): "Don't toss RST in response to 4.2-style keepalive".
+  if (seg.has(kRst) && cfg_.os->receive.accept_rst_rcv_nxt_minus_1 && seg.seq == rcv_nxt_ - 1 &&
+      state_ != TcpState::kSynReceived) {
+    fail(now, state_ == TcpState::kCloseWait ? SocketError::kEpipe : SocketError::kEconnreset, out);
+    return;
+  }
   // tcp_sequence(): the segment must overlap the receive window.
   uint32_t wnd = cfg_.os->window;
   bool in_window = !seq_before(seg.end_seq(), rcv_nxt_) && !seq_after(seg.seq, rcv_nxt_ + wnd);
@@ -349,7 +370,7 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
     // tcp_oow_rate_limited(): only segments without payload are limited.
     uint64_t j = jiffies(now);
     uint64_t limit = time_to_jiffies(*cfg_.clock, cfg_.tunables->invalid_ratelimit);
-    if (seg.len == 0 && oow_answered_ && j - last_oow_ack_ < limit) {
+    if (cfg_.os->receive.oow_ack_ratelimit && seg.len == 0 && oow_answered_ && j - last_oow_ack_ < limit) {
       out.discarded = NoteKind::kDupAckRateLimited;
       return;
     }
@@ -451,7 +472,12 @@ void TcpEndpoint::handle_syn_sent(Time now, const Segment& seg, TcpOutput& out) 
   rcv_tstamp_ = lrcvtime_ = jiffies(now);
   send_ack(out, NoteKind::kHandshakeAck);
   out.app.push_back(AppEvent{AppEventKind::kConnected});
-  if (ka_.enabled) ka_fire_ = arm(now, keepalive_time_when(), ArmContext::kProcess);
+  if (!linux_rules()) {
+    os_note_received(now);
+    os_arm_keepalive_idle(now);
+  } else if (ka_.enabled) {
+    ka_fire_ = arm(now, keepalive_time_when(), ArmContext::kProcess);
+  }
   push_data(now, out);
 }
 
@@ -497,6 +523,7 @@ void TcpEndpoint::handle_ack(Time now, const Segment& seg, TcpOutput& out) {
   snd_una_ = ack;
   if (!rtt.is_never() && !karn) rtt_sample(rtt);
   retransmits_ = 0;
+  waited_ = Time();
   tlp_outstanding_ = false;
   if (inflight_.empty()) retrans_stamp_ = Time::never();
 
@@ -506,7 +533,8 @@ void TcpEndpoint::handle_ack(Time now, const Segment& seg, TcpOutput& out) {
       state_ = TcpState::kEstablished;
       rcv_tstamp_ = lrcvtime_ = jiffies(now);
       out.app.push_back(AppEvent{AppEventKind::kConnected});
-      if (ka_.enabled) ka_fire_ = arm(now, keepalive_time_when(), ArmContext::kProcess);
+      if (!linux_rules()) os_arm_keepalive_idle(now);
+      else if (ka_.enabled) ka_fire_ = arm(now, keepalive_time_when(), ArmContext::kProcess);
       break;
     case TcpState::kFinWait1:
       if (fin_acked) state_ = TcpState::kFinWait2;
@@ -541,6 +569,10 @@ void TcpEndpoint::handle_ack(Time now, const Segment& seg, TcpOutput& out) {
 // ------------------------------------------------------ retransmission
 
 void TcpEndpoint::rtt_sample(Time rtt) {
+  if (!cfg_.os->retransmit.linux_rtt_estimator) {
+    os_rtt_sample(rtt);
+    return;
+  }
   // tcp_rtt_estimator() (net/ipv4/tcp_input.c), in microseconds.
   int64_t m = std::max<int64_t>(rtt.count_us(), 1);
   int64_t rto_min_us = cfg_.os->rto_min.count_us();
@@ -576,6 +608,12 @@ void TcpEndpoint::rtt_sample(Time rtt) {
 }
 
 void TcpEndpoint::rearm_rto(Time now, ArmContext ctx) {
+  if (!linux_rules()) {
+    rto_ = os_backed_off_rto(retransmits_);
+    rtx_kind_ = RtxKind::kRto;
+    rtx_fire_ = os_arm(now, rto_);
+    return;
+  }
   rtx_kind_ = RtxKind::kRto;
   rtx_fire_ = arm(now, time_to_jiffies(*cfg_.clock, rto_), ctx);
 }
@@ -583,7 +621,8 @@ void TcpEndpoint::rearm_rto(Time now, ArmContext ctx) {
 void TcpEndpoint::schedule_tlp(Time now) {
   // tcp_schedule_loss_probe(): PTO = 2*srtt, plus rto_min when a single
   // segment is in flight, but never later than the pending RTO.
-  if (state_ != TcpState::kEstablished || srtt_us_ == 0 || tlp_outstanding_ || inflight_.empty())
+  if (!cfg_.os->retransmit.tail_loss_probe || state_ != TcpState::kEstablished || srtt_us_ == 0 ||
+      tlp_outstanding_ || inflight_.empty())
     return;
   uint64_t pto = cfg_.clock->from_us_ceil(srtt_us_ >> 2);
   if (cfg_.clock->ideal()) pto = static_cast<uint64_t>(srtt_us_ >> 2) * 1000;
@@ -630,6 +669,9 @@ void TcpEndpoint::retransmit_timer(Time now, TcpOutput& out) {
       else enter_closed();  // the request is dropped; no application saw it
       return;
     }
+  } else if (cfg_.os->retransmit.give_up != RetransmitGiveUp::kLinuxModel) {
+    os_retransmit_timer(now, out);
+    return;
   } else if (retransmits_timed_out(now, cfg_.tunables->retries2, cfg_.os->rto_min)) {
     // tcp_write_err(): ETIMEDOUT, and unlike keepalive no RST is sent.
     fail(now, SocketError::kEtimedout, out);

@@ -72,6 +72,7 @@ std::string describe_note(NoteKind why, int64_t a, int64_t b, const std::string&
     case NoteKind::kAckOfProbe: return "ACK answering a segment below the window (keepalive probe)";
     case NoteKind::kDupAckRateLimited: return "not answered: tcp_invalid_ratelimit";
     case NoteKind::kKeepaliveProbe:
+      if (b < 0) return fmt::format("keepalive probe {} (the abort interval decides)", a);
       return b > 0 ? fmt::format("keepalive probe {}/{}", a, b)
                    : fmt::format("keepalive probe {} (TCP_USER_TIMEOUT decides)", a);
     case NoteKind::kKeepaliveGiveUpRst:

@@ -88,3 +88,10 @@ TEST_CASE("cli: -o writes atomically; a failed run leaves no file behind") {
   CHECK(unwritable.err == "/nonexistent-dir/x.txt: cannot write the output: No such file or directory\n");
   fs::remove_all(d);
 }
+
+TEST_CASE("cli: runaway runs stop at a limit with a clear message") {
+  CliResult r = cli({"run", "--max-pending", "1"});
+  CHECK(r.code == 1);
+  CHECK(r.err == "<default scenario>: stopped at 0.000000 s: more than 1 pending events (raise --max-pending if this "
+                 "is intended)\n");
+}

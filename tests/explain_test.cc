@@ -22,7 +22,9 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-std::string explain(const Scenario& s) {
+// As `kasim run --explain` does: every node is a capture point.
+std::string explain(Scenario s) {
+  s.capture.clear();
   char* buf = nullptr;
   size_t len = 0;
   std::FILE* f = open_memstream(&buf, &len);

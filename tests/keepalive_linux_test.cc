@@ -169,3 +169,63 @@ TEST_CASE("linux: answers to zero-byte probes are rate limited to one per 500 ms
   // 1 s apart but limited to one per 1.5 s: probes 1, 3, 5 answered.
   CHECK(limited.with(NoteKind::kAckOfProbe, "server", CaptureDir::kOut).size() == 3);
 }
+
+TEST_CASE("linux HZ=250: the seed timings agree with the real kernel on this machine") {
+  // Measured on kernel 6.18 (CONFIG_HZ=250) in network namespaces, keepidle
+  // 55 s, intvl 6 s, cnt 2, client silenced after the first answered probe:
+  // probe 1 at 55.573..56.983 s after the handshake, probe 2 55.292..55.296 s
+  // after probe 1, then 6.144 s, 6.144 s to the RST: RST = probe 1 + 67.584 s.
+  // The model must give the same for any jiffies phase (seed).
+  for (int seed = 1; seed <= 20; ++seed) {
+    CAPTURE(seed);
+    Run r = run_yaml(fmt::format(R"(
+name: t
+duration: 10m
+seed: {}
+hosts:
+  client: {{ address: 10.0.0.1 }}
+  server: {{ address: 10.0.0.2, hz: 250 }}
+links: [ {{ between: [client, server], delay: 1ms }} ]
+connections:
+  - {{ name: c, client: client, server: server, port: 6699, keepalive: {{ server: {{ idle: 55, interval: 6, count: 2 }} }} }}
+faults: [ {{ at: 60s, host: server, action: block-from, peer: client }} ]
+)",
+                                 seed));
+    auto probes = r.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kOut);
+    auto rst = r.with(NoteKind::kKeepaliveGiveUpRst, "server", CaptureDir::kOut);
+    REQUIRE(probes.size() == 3);
+    REQUIRE(rst.size() == 1);
+    Time established = Time::ms(3);
+    CHECK(probes[0].t - established >= Time::s(55));
+    CHECK(probes[0].t - established <= Time::ms(57048 + 4));
+    CHECK(probes[1].t - probes[0].t == Time::ms(55296));
+    CHECK(probes[2].t - probes[1].t == Time::ms(6144));
+    CHECK(rst[0].t - probes[2].t == Time::ms(6144));
+    CHECK(rst[0].t - probes[0].t == Time::ms(67584));
+  }
+}
+
+TEST_CASE("linux HZ=250: cadences measured on the real kernel (keepidle 5, intvl 2)") {
+  // Measured: answered probes every 5.120 s; unanswered probes and the RST 2.016 s apart.
+  Run r = run_yaml(R"(
+name: t
+duration: 2m
+seed: 3
+hosts:
+  client: { address: 10.0.0.1 }
+  server: { address: 10.0.0.2, hz: 250 }
+links: [ { between: [client, server], delay: 1ms } ]
+connections:
+  - { name: c, client: client, server: server, port: 6699, keepalive: { server: { idle: 5, interval: 2, count: 3 } } }
+faults: [ { at: 30s, host: server, action: block-from, peer: client } ]
+)");
+  auto probes = r.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kOut);
+  auto rst = r.with(NoteKind::kKeepaliveGiveUpRst, "server", CaptureDir::kOut);
+  REQUIRE(probes.size() >= 6);
+  REQUIRE(rst.size() == 1);
+  size_t answered = 0;
+  while (answered + 1 < probes.size() && probes[answered + 1].why_a == 1) ++answered;
+  for (size_t i = 1; i <= answered; ++i) CHECK(probes[i].t - probes[i - 1].t == Time::ms(5120));
+  for (size_t i = answered + 1; i < probes.size(); ++i) CHECK(probes[i].t - probes[i - 1].t == Time::ms(2016));
+  CHECK(rst[0].t - probes.back().t == Time::ms(2016));
+}

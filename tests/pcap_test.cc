@@ -192,7 +192,9 @@ TEST_CASE("pcap: tshark reads the seed scenarios' captures exactly as the trace 
       std::string name(s.node_name(node));
       CAPTURE(name);
       fs::path file = pcap_path_for_node(base.string(), name);
-      REQUIRE(fs::exists(file));
+      bool captured = s.capture.empty() || std::find(s.capture.begin(), s.capture.end(), name) != s.capture.end();
+      REQUIRE(fs::exists(file) == captured);  // one file per capture point, none for the others
+      if (!captured) continue;
       std::string cmd =
           "tshark -n -r '" + file.string() +
           "' -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -o tcp.relative_sequence_numbers:FALSE"

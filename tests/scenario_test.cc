@@ -76,7 +76,7 @@ TEST_CASE("bad input: each class gets file:line:col and a helpful message") {
   // unknown key with a suggestion
   CHECK(load_error(with("idle_timeout: 1h", "idle_timout: 1h")) ==
         "test.yaml:8:25: unknown key 'idle_timout' in middlebox 'fw' (did you mean 'idle_timeout'?) "
-        "(expected one of: type, idle_timeout, on_expiry, syn_timeout or close_timeout)");
+        "(expected one of: type, idle_timeout, on_expiry, syn_timeout, close_timeout or reset_style)");
   CHECK(load_error(with("duration: 3h", "duraton: 3h")).starts_with(
         "test.yaml:2:1: unknown key 'duraton' in the scenario (did you mean 'duration'?)"));
   // wrong type
@@ -122,7 +122,7 @@ TEST_CASE("bad input: each class gets file:line:col and a helpful message") {
         "net.ipv4.tcp_keepalive_probes, net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, "
         "net.ipv4.tcp_synack_retries or net.ipv4.tcp_invalid_ratelimit)");
   CHECK(load_error(with("os: linux, address: 10.0.0.1", "os: linx, address: 10.0.0.1")) ==
-        "test.yaml:5:17: unknown os 'linx' (did you mean 'linux'?) (known: linux)");
+        "test.yaml:5:17: unknown os 'linx' (did you mean 'linux'?) (known: linux, windows, macos, freebsd, openbsd, solaris or aix)");
   // enums
   CHECK(load_error(with("on_expiry: reset-sender", "on_expiry: reset")) ==
         "test.yaml:8:54: on_expiry must be drop or reset-sender, got 'reset'");

@@ -1,6 +1,6 @@
-// The event queue: a 4-ary min-heap of small plain events.
+// The event queue: a monotone priority queue of small plain events.
 //
-// Events are ordered by (time, insertion sequence), so events at the same
+// Events are ordered by (time, insertion order), so events at the same
 // instant run in the order they were scheduled and every run repeats exactly.
 // Events carry no closures: a kind and two integers that the simulator
 // dispatches on, so pushing and popping never allocates once the heap has
@@ -15,6 +15,7 @@
 // re-arming to a later time costs nothing and leaves no garbage.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -44,21 +45,39 @@ struct Event {
 class EventQueue {
  public:
   void push(Time at, EventKind kind, uint32_t target, uint32_t aux = 0, uint32_t gen = 0);
-  bool empty() const { return heap_.empty(); }
-  size_t size() const { return heap_.size(); }
-  // REQUIRES: !empty().
-  const Event& top() const { return heap_.front(); }
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
   // REQUIRES: !empty(). Removes and returns the earliest event.
   Event pop();
   uint64_t pushed() const { return next_seq_; }
   size_t peak_size() const { return peak_; }
-  void reserve(size_t n) { heap_.reserve(n); }
+  void reserve(size_t) {}
 
  private:
-  static bool before(const Event& a, const Event& b) {
-    return a.at < b.at || (a.at == b.at && a.seq < b.seq);
-  }
-  std::vector<Event> heap_;
+  // A radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990) with 8-bit digits,
+  // keyed by time: in effect a hierarchical timing wheel that is exact to the
+  // nanosecond. The popped time `last_` never decreases. An event lives at
+  // level L = index of the highest 8-bit digit in which its time differs from
+  // last_ (level 0 if equal), in the slot given by its own digit L. Level-0
+  // slots therefore hold exactly one time each. Popping takes the first
+  // non-empty slot of the lowest non-empty level (bitmaps make that a few
+  // instructions); a level-L slot is spread over lower levels first. Each
+  // event moves at most 7 times in its life. Events with equal times always
+  // share a slot, in insertion order (pushes append, spreading keeps order),
+  // which gives FIFO among equal times without comparing sequence numbers.
+  static constexpr int kLevels = 8;
+  static constexpr int kSlots = 256;
+  static uint64_t key_of(const Event& e) { return static_cast<uint64_t>(e.at.count_ns()); }
+  int level_of(uint64_t k) const { return k == last_ ? 0 : (63 - __builtin_clzll(k ^ last_)) / 8; }
+  static int digit(uint64_t k, int level) { return static_cast<int>((k >> (8 * level)) & 255); }
+  void put(const Event& e);
+  // First occupied slot of `level` with index > `after` (-1: none).
+  int next_slot(int level, int after) const;
+  std::vector<Event> slots_[kLevels][kSlots];
+  uint64_t occupied_[kLevels][kSlots / 64] = {};
+  uint64_t last_ = 0;
+  size_t head_ = 0;  // how much of the current level-0 slot has been popped
+  size_t size_ = 0;
   uint64_t next_seq_ = 0;
   size_t peak_ = 0;
 };

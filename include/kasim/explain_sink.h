@@ -10,9 +10,9 @@
 // record), what a node did to it when that matters (drops, discards,
 // firewalls refreshing or lacking state, RSTs accepted), scheduled faults,
 // and firewall entries expiring (derived from the packets each firewall
-// forwarded and its idle timeouts, with kasim's own Firewall rules). Only
-// capture points the scenario prints are seen: a `capture:` list that leaves
-// out a node leaves its events out of the story.
+// forwarded and its idle timeouts, with kasim's own Firewall rules). The
+// sink sees only the capture points the simulator records, so run it on a
+// scenario with an empty `capture` list (`kasim run --explain` does).
 //
 // Long runs of the same exchange (a probe answered every keepidle) are
 // shortened: the first two rounds, one line counting the rest, the last.

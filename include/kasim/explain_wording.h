@@ -5,13 +5,17 @@
 // Each field is a fmt format string with named arguments; a template may use
 // any subset of them (fmt ignores the rest):
 //   {node} {peer}              the host acting and the other end
+//   {os}                       the acting host's OS profile title
 //   {n} {count}                probe number (1-based) and probe limit
 //   {idle} {intvl}             effective keepidle / keepintvl, "7200 s"
 //   {idle_setting}             where keepidle comes from, e.g.
 //   {intvl_setting}            "net.ipv4.tcp_keepalive_time (the default)",
 //   {count_setting}            "TCP_KEEPIDLE (set by the application)"
 //   {elapsed}                  time since the host last received a segment
-//   {rounding}                 "" or " (+6.876747 s of timer-wheel rounding at HZ=250)"
+//   {rounding}                 "" or " (the timer wheel at HZ=250 added 6.875747 s)"
+//   {limit}                    count_limit or time_limit, filled in
+//   {prev} {probe_seq}         the previous probe's number; the seq of the probe being answered
+//   {total} {granule} {hz}     detect_bound's sum; timer_note's worst-case timer delay and HZ
 //   {seq} {ack} {len}          the packet's fields
 //   {snd_una} {expect}         probe: the sender's snd_una, what the peer expects
 //   {payload}                  "no data" or "one byte (0x00)"
@@ -38,8 +42,9 @@ struct ExplainWording {
   std::string_view timer_note;   // why keepidle needs a margin below a middlebox timeout
 };
 
-// The wording for an OS profile name; an OS without its own table gets the
-// Linux one (every profile models at least Linux's probe shape).
+// The wording for an OS profile name: Linux has its own table; every other
+// OS gets a generic one that states only what all stacks share (numbers
+// come from the trace and the profile) until it gets its own.
 const ExplainWording& explain_wording(std::string_view os_name);
 
 }  // namespace kasim

@@ -29,6 +29,13 @@ enum class NoStateAction : uint8_t {
 };
 const char* no_state_action_name(NoStateAction a);
 
+// How the RST answering a packet without state is built.
+enum class ResetStyle : uint8_t {
+  kRfc9293,  // RFC 9293 §3.10.7.1: seq = the packet's ACK field (or RST|ACK, ack = seq+len)
+  kMirror,   // RST|ACK with seq = the packet's ACK, ack = its seq, and its length: what the
+             // firewall in seed report 003 sent ("R 86:87(1) ack 1031" for "1031:1032(1) ack 86")
+};
+
 struct FirewallConfig {
   // Idle timeouts per tracked state. Defaults follow Linux conntrack's
   // (nf_conntrack_proto_tcp.c tcp_timeouts[]) except `established`, which
@@ -38,6 +45,7 @@ struct FirewallConfig {
   Time closing = Time::s(120); // FIN seen
   Time closed = Time::s(10);   // RST seen
   NoStateAction on_no_state = NoStateAction::kDrop;
+  ResetStyle reset_style = ResetStyle::kRfc9293;
 };
 
 enum class FlowState : uint8_t { kSyn, kEstablished, kClosing, kClosed, kExpired };
@@ -79,6 +87,7 @@ class Firewall {
   void flush(Time now);
 
   TimerSlot& timer(uint32_t slot) { return entries_[slot].timer; }
+  uint32_t timer_gen(uint32_t slot) const { return entries_[slot].timer.gen; }
   Time expiry_time(uint32_t slot) const;
   size_t live_entries() const { return live_; }
   size_t peak_entries() const { return peak_; }

@@ -29,6 +29,9 @@ struct HostSpec {
   const OsProfile* os = nullptr;
   Ipv4 address = 0;
   int hz = -1;  // -1: the OS profile's default
+  // Slowtimo profiles (AIX): the host's 500 ms protocol-timer grid. Unset
+  // phase: drawn from the seed; unset period: the profile's tick.
+  std::optional<Time> tick_phase, tick_period;
   HostTunables tunables;
   SourceMark mark;
 };

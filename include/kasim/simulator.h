@@ -19,6 +19,12 @@ struct RunLimits {
   // A run that executes more events than this stops with an error instead of
   // running away (a retransmission storm, a pathological fleet).
   uint64_t max_events = 500'000'000;
+  // Pending events (packets in flight plus timers) beyond this stop the run:
+  // a storm that would otherwise grow memory until the OOM killer ends it.
+  uint64_t max_pending_events = 50'000'000;
+  // Events executed at one instant beyond this mean time has stopped
+  // advancing (a loop of zero-delay events): the run stops.
+  uint64_t max_events_per_instant = 10'000'000;
 };
 
 struct RunResult {

@@ -1,4 +1,8 @@
-// One end of a TCP connection, following Linux's rules (net/ipv4/tcp_*.c).
+// One end of a TCP connection, following Linux's rules (net/ipv4/tcp_*.c),
+// or another kernel's where its OsProfile's rules (os_profile.h) say so:
+// keepalive idle reference, probe format, give-up rule, timer model, data
+// retransmission give-up. Linux behaviour is the default path and is
+// unchanged by the other profiles.
 //
 // The endpoint does no I/O: every call takes the current time and appends
 // what the endpoint does (segments to send, errors for the application) to a
@@ -29,6 +33,7 @@
 #include "kasim/linux_timer.h"
 #include "kasim/os_profile.h"
 #include "kasim/segment.h"
+#include "kasim/slowtimo.h"
 #include "kasim/time.h"
 
 namespace kasim {
@@ -39,7 +44,8 @@ enum class TcpState : uint8_t {
 };
 const char* tcp_state_name(TcpState s);
 
-enum class SocketError : uint8_t { kNone, kEconnreset, kEtimedout, kEconnrefused, kEpipe };
+// kWsaEnetreset: Windows' error after keepalive gave up (SIO_KEEPALIVE_VALS docs).
+enum class SocketError : uint8_t { kNone, kEconnreset, kEtimedout, kEconnrefused, kEpipe, kWsaEnetreset };
 const char* socket_error_name(SocketError e);
 
 // Per-socket keepalive options as set with setsockopt(); unset fields use
@@ -50,6 +56,11 @@ struct KeepaliveOptions {
   int64_t interval_s = 0;        // TCP_KEEPINTVL, 0 = unset
   int count = 0;                 // TCP_KEEPCNT, 0 = unset
   int64_t user_timeout_ms = 0;   // TCP_USER_TIMEOUT, 0 = off (also bounds data retransmission)
+  // The same idle/interval as exact durations, for profiles whose options
+  // are not in seconds (Windows SIO_KEEPALIVE_VALS: ms). Zero = unset. The
+  // loader sets both; the Linux path reads only the *_s fields.
+  Time idle;
+  Time interval;
 };
 
 struct TcpEndpointConfig {
@@ -59,6 +70,8 @@ struct TcpEndpointConfig {
   Ipv4 local_addr = 0, remote_addr = 0;
   uint16_t local_port = 0, remote_port = 0;
   uint32_t iss = 0;
+  // The host's 500 ms protocol-timer grid; required when os->timer is kSlowtimo.
+  const SlowtimoClock* slowtimo = nullptr;
 };
 
 struct EmittedSegment {
@@ -79,10 +92,14 @@ struct TcpOutput {
   std::vector<AppEvent> app;
   // Set when the endpoint discarded the incoming segment silently, with why.
   NoteKind discarded = NoteKind::kNone;
+  // >= 0 when keepalive gave up during this call: the probes sent unanswered
+  // (set whether or not the OS sends an RST).
+  int keepalive_gave_up = -1;
   void clear() {
     segments.clear();
     app.clear();
     discarded = NoteKind::kNone;
+    keepalive_gave_up = -1;
   }
 };
 
@@ -169,6 +186,29 @@ class TcpEndpoint {
   bool retransmits_timed_out(Time now, int boundary, Time rto_base) const;
   Time clamp_rto_to_user_timeout(Time now) const;
 
+  // Non-Linux profiles (os_profile.h rules); see tcp_endpoint_os.cc.
+  bool linux_rules() const { return cfg_.os->timer == TimerModel::kLinuxWheel; }
+  Time os_arm(Time now, Time delay) const;
+  bool os_keepalive_on() const;
+  Time os_ka_idle() const;
+  Time os_ka_interval() const;
+  int os_ka_count() const;
+  Time os_ka_abort() const;
+  Time os_ka_fixed_interval() const;
+  void os_note_received(Time now);
+  void os_arm_keepalive_idle(Time now);
+  void os_set_keepalive(Time now, const KeepaliveOptions& opts);
+  void os_keepalive_timer(Time now, TcpOutput& out);
+  void os_keepalive_callout(Time now, TcpOutput& out);
+  void os_keepalive_slowtimo(Time now, TcpOutput& out);
+  void os_keepalive_illumos(Time now, TcpOutput& out);
+  void os_send_probe(TcpOutput& out, int64_t limit);
+  void os_keepalive_give_up(Time now, TcpOutput& out, int64_t limit);
+  void os_rtt_sample(Time rtt);
+  Time os_rto_base() const;
+  Time os_backed_off_rto(int shift) const;
+  void os_retransmit_timer(Time now, TcpOutput& out);
+
   TcpEndpointConfig cfg_;
   TcpState state_ = TcpState::kClosed;
   SocketError error_ = SocketError::kNone;
@@ -202,6 +242,14 @@ class TcpEndpoint {
   uint64_t lrcvtime_ = 0;        // jiffies of the last in-order data
   uint64_t last_oow_ack_ = 0;    // jiffies of the last answer to an out-of-window segment
   bool oow_answered_ = false;
+
+  // Non-Linux profiles.
+  Time last_rcv_any_;            // last segment received of any kind (BSD t_rcvtime)
+  int64_t last_rcv_tick_ = 0;    // slowtimo: the tick at or before last_rcv_any_
+  Time ka_last_intrvl_;          // illumos tcp_ka_last_intrvl: last probe spacing, 0 = none
+  int64_t rfc_srtt_us_ = -1;     // RFC 6298 SRTT (us), -1 = no sample yet
+  int64_t rfc_rttvar_us_ = 0;    // RFC 6298 RTTVAR (us)
+  Time waited_;                  // illumos tcp_ms_we_have_waited
 };
 
 }  // namespace kasim

@@ -68,8 +68,9 @@ struct ConnectionOutcome {
 
 struct RunSummary {
   Time end;
-  uint64_t events = 0;
-  uint64_t packets = 0;
+  uint64_t events = 0;          // events executed (stale timer events not counted)
+  uint64_t packets = 0;         // packets put on links
+  uint64_t peak_pending = 0;    // most events pending at once
 };
 
 class TraceSink {
