@@ -684,7 +684,7 @@ struct ExplainSink::Impl {
       for (const SideInfo& si : ci.side) plans.push_back(keepalive_plan(si));
       text += fmt::format(" Nothing crossed {} in time: {} and {}.", fw, plans[0], plans[1]);
       if (ci.no_state)
-        text += fmt::format(" The next packet, a {} from {} at {}, found no state, and {} {}.",
+        text += fmt::format(" The next packet ({}, from {} at {}) found no state, and {} {}.",
                             packet_kind(ci.no_state->why), node_name(ci.no_state->sender),
                             format_seconds_us(ci.no_state->t), fw,
                             ci.no_state->reset ? "answered it with an RST" : "dropped it silently");
