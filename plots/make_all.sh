@@ -35,3 +35,5 @@ for mode in reset-sender drop; do
   "$py" "$here/heatmap.py" "$work/sweep-$mode.csv" -o "$out/sweep-$mode.png" \
     --title "firewall-expiry-reset, 6 h runs: server keepidle × fw idle timeout, on_expiry: $mode"
 done
+"$kasim" run "$root/scenarios/fleet-vanishing-peers.yaml" --format json -o "$work/fleet.jsonl"
+"$py" "$here/fleet.py" "$work/fleet.jsonl" -o "$out/fleet-vanishing-peers.png"

@@ -90,6 +90,7 @@ std::string outcome_field_name(const Scenario& s, const OutcomeAssertion& a) {
     case OutcomeField::kErrorAt: return fmt::format("connection {}: {} at", c, side_word(a.side));
     case OutcomeField::kState: return fmt::format("connection {}: {} state", c, side_word(a.side));
     case OutcomeField::kKeepaliveProbes: return fmt::format("connection {}: {} keepalive_probes", c, side_word(a.side));
+    case OutcomeField::kFleetCount: return fmt::format("connection {}: {}", c, fate_name(a.fate));
   }
   return c;
 }
@@ -111,8 +112,35 @@ AssertionResult check_outcome(const Scenario& s, const Expectations& e, const Ou
   AssertionResult r;
   r.name = outcome_field_name(s, a);
   r.mark = a.mark;
-  const ConnectionOutcome* o = find_outcome(run, a.conn);
   Time tol = a.tolerance.value_or(e.tolerance.value_or(Time()));
+  if (s.connections[a.conn].is_fleet()) {
+    const FleetOutcome* f = nullptr;
+    for (const FleetOutcome& x : run.fleets)
+      if (x.spec == a.conn) f = &x;
+    if (f == nullptr) {
+      r.expected = "an outcome for this fleet";
+      r.actual = "the run reported none";
+      return r;
+    }
+    uint64_t got = a.field == OutcomeField::kFleetCount ? f->by_fate[static_cast<int>(a.fate)]
+                                                        : f->keepalive_probes[a.side];
+    r.passed = got == static_cast<uint64_t>(a.number);
+    r.expected = fmt::format("{}", a.number);
+    r.actual = fmt::format("{}", got);
+    if (!r.passed) {
+      r.context.push_back("outcome:");
+      std::string text = format_fleet_text(*f);
+      size_t start = 0;
+      for (;;) {
+        size_t nl = text.find('\n', start);
+        r.context.push_back("  " + text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+        if (nl == std::string::npos) break;
+        start = nl + 1;
+      }
+    }
+    return r;
+  }
+  const ConnectionOutcome* o = find_outcome(run, a.conn);
   if (o == nullptr) {
     r.expected = "an outcome for this connection";
     r.actual = "the run reported none";
@@ -160,6 +188,7 @@ AssertionResult check_outcome(const Scenario& s, const Expectations& e, const Ou
       r.expected = fmt::format("{}", a.number);
       r.actual = fmt::format("{}", so.keepalive_probes);
       break;
+    case OutcomeField::kFleetCount: break;  // fleets are handled above
   }
   if (!r.passed) {
     r.context.push_back("outcome:");
@@ -363,6 +392,32 @@ void set_from_run(OutcomeAssertion& a, const ConnectionOutcome& o) {
     case OutcomeField::kErrorAt: a.time = so.error_at; break;
     case OutcomeField::kState: a.state = so.state; break;
     case OutcomeField::kKeepaliveProbes: a.number = so.keepalive_probes; break;
+    case OutcomeField::kFleetCount: break;
+  }
+}
+
+void set_from_fleet(OutcomeAssertion& a, const FleetOutcome& f) {
+  if (a.field == OutcomeField::kFleetCount) a.number = static_cast<int64_t>(f.by_fate[static_cast<int>(a.fate)]);
+  if (a.field == OutcomeField::kKeepaliveProbes) a.number = static_cast<int64_t>(f.keepalive_probes[a.side]);
+}
+
+void add_default_fleet(Expectations& e, const FleetOutcome& f) {
+  for (int i = 0; i < 6; ++i) {
+    if (f.by_fate[i] == 0) continue;
+    OutcomeAssertion a;
+    a.conn = f.spec;
+    a.field = OutcomeField::kFleetCount;
+    a.fate = static_cast<Fate>(i);
+    set_from_fleet(a, f);
+    e.outcomes.push_back(std::move(a));
+  }
+  for (uint8_t side = 0; side < 2; ++side) {
+    OutcomeAssertion a;
+    a.conn = f.spec;
+    a.field = OutcomeField::kKeepaliveProbes;
+    a.side = side;
+    set_from_fleet(a, f);
+    e.outcomes.push_back(std::move(a));
   }
 }
 
@@ -398,7 +453,9 @@ Expectations default_expectations(const Scenario& s, const MemorySink& run) {
   Expectations e;
   e.present = true;
   for (const ConnectionOutcome& o : run.outcomes) add_default_outcomes(e, o);
-  for (uint32_t c = 0; c < s.connections.size(); ++c) {
+  for (const FleetOutcome& f : run.fleets) add_default_fleet(e, f);
+  // Without packet records (`capture: []`) packet assertions could only count zero.
+  for (uint32_t c = 0; c < s.connections.size() && !s.capture_none; ++c) {
     for (const char* kind : {"keepalive-probe", "rst"}) {
       PacketAssertion a;
       a.match.conn = c;
@@ -414,8 +471,19 @@ Expectations default_expectations(const Scenario& s, const MemorySink& run) {
 Expectations updated_expectations(const Scenario& s, const Expectations& old, const MemorySink& run) {
   Expectations e = old;
   e.present = true;
-  for (OutcomeAssertion& a : e.outcomes)
-    if (const ConnectionOutcome* o = find_outcome(run, a.conn)) set_from_run(a, *o);
+  for (OutcomeAssertion& a : e.outcomes) {
+    if (s.connections[a.conn].is_fleet()) {
+      for (const FleetOutcome& f : run.fleets)
+        if (f.spec == a.conn) set_from_fleet(a, f);
+    } else if (const ConnectionOutcome* o = find_outcome(run, a.conn)) {
+      set_from_run(a, *o);
+    }
+  }
+  for (const FleetOutcome& f : run.fleets) {
+    bool covered = false;
+    for (const OutcomeAssertion& a : old.outcomes) covered = covered || a.conn == f.spec;
+    if (!covered) add_default_fleet(e, f);
+  }
   for (const ConnectionOutcome& o : run.outcomes) {
     bool covered = false;
     for (const OutcomeAssertion& a : old.outcomes) covered = covered || a.conn == o.conn;
@@ -505,6 +573,7 @@ std::string format_expect_block(const Scenario& s, const Expectations& e) {
           case OutcomeField::kKeepaliveProbes:
             side_parts[a->side].push_back(fmt::format("keepalive_probes: {}", a->number));
             break;
+          case OutcomeField::kFleetCount: out += fmt::format("      {}: {}\n", fate_name(a->fate), a->number); break;
         }
       }
       for (uint8_t side = 0; side < 2; ++side) {

@@ -95,7 +95,7 @@ class ExpectLoader {
       const YAML::Node b = it->second;  // a copy: `it->` yields a temporary
       std::string what = fmt::format("expect.connections.{}", s_.connections[conn].name);
       expect_map(b, what);
-      check_keys(b, what, kKeys);
+      if (!s_.connections[conn].is_fleet()) check_keys(b, what, kKeys);
       std::optional<Time> tol;
       if (b["tolerance"]) tol = duration(b["tolerance"], "tolerance");
       auto add = [&](OutcomeField f, const YAML::Node& v, uint8_t side) -> OutcomeAssertion& {
@@ -108,6 +108,31 @@ class ExpectLoader {
         e.outcomes.push_back(std::move(a));
         return e.outcomes.back();
       };
+      if (s_.connections[conn].is_fleet()) {
+        // A fleet is checked by how many of its connections met each fate.
+        std::vector<std::string_view> fleet_keys{"tolerance", "client", "server"};
+        for (std::string_view f : kFates) fleet_keys.push_back(f);
+        check_keys(b, what + " (a fleet)", fleet_keys);
+        for (size_t i = 0; i < kFates.size(); ++i) {
+          const YAML::Node v = b[std::string(kFates[i])];
+          if (!v) continue;
+          OutcomeAssertion& a = add(OutcomeField::kFleetCount, v, 0);
+          a.fate = kFateValues[i];
+          a.number = integer(v, kFates[i], 0, INT64_MAX);
+        }
+        for (uint8_t side = 0; side < 2; ++side) {
+          const YAML::Node sb = b[side == 0 ? "client" : "server"];
+          if (!sb) continue;
+          std::string swhat = fmt::format("{}.{}", what, side == 0 ? "client" : "server");
+          expect_map(sb, swhat);
+          static constexpr std::array<std::string_view, 1> kFleetSide{"keepalive_probes"};
+          check_keys(sb, swhat + " (a fleet)", kFleetSide);
+          if (sb["keepalive_probes"])
+            add(OutcomeField::kKeepaliveProbes, sb["keepalive_probes"], side).number =
+                integer(sb["keepalive_probes"], "keepalive_probes", 0, INT64_MAX);
+        }
+        continue;
+      }
       if (b["fate"]) add(OutcomeField::kFate, b["fate"], 0).fate = choose(b["fate"], "fate", kFates, kFateValues);
       if (b["at"]) add(OutcomeField::kAt, b["at"], 0).time = instant(b["at"], "at");
       if (b["killer"]) {

@@ -106,7 +106,7 @@ bool PcapSink::open(const Scenario& s) {
   opened_ = true;
   files_.clear();
   files_.resize(s.node_count());
-  std::vector<bool> wanted(s.node_count(), s.capture.empty());
+  std::vector<bool> wanted(s.node_count(), s.capture.empty() && !s.capture_none);
   for (const std::string& n : s.capture) wanted[s.node_index(n)] = true;
   if (!only_node_.empty()) {
     size_t n = s.node_index(only_node_);

@@ -731,6 +731,7 @@ class Loader {
 
   void load_capture(const YAML::Node& n) {
     expect_seq(n, "capture");
+    s_.capture_none = n.size() == 0;
     for (const YAML::Node& c : n) {
       size_t idx = node_ref(c, "capture", false);
       s_.capture.emplace_back(s_.node_name(idx));

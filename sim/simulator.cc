@@ -144,7 +144,7 @@ struct Simulator::Impl {
     for (size_t i = 0; i < sc.middleboxes.size(); ++i)
       firewalls.emplace_back(sc.middleboxes[i].firewall, Rng::stream(sc.seed, "middlebox-nat", i));
 
-    captured.assign(sc.node_count(), sc.capture.empty() ? 1 : 0);
+    captured.assign(sc.node_count(), sc.capture.empty() && !sc.capture_none ? 1 : 0);
     for (const std::string& n : sc.capture) captured[sc.node_index(n)] = 1;
 
     size_t total = 0;

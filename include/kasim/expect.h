@@ -39,7 +39,8 @@ enum class OutcomeField : uint8_t {
   kErrno,            // <side>.errno: what the application saw (or none)
   kErrorAt,          // <side>.at: when it saw it (or never)
   kState,            // <side>.state: TCP state at the end (ESTABLISHED, ...)
-  kKeepaliveProbes,  // <side>.keepalive_probes: probes that side sent
+  kKeepaliveProbes,  // <side>.keepalive_probes: probes that side sent (a fleet: all its instances)
+  kFleetCount,       // a fleet: how many of its connections met `fate` (alive: 792, timed-out: 208)
 };
 
 struct OutcomeAssertion {

@@ -122,7 +122,8 @@ struct Scenario {
   std::vector<LinkSpec> links;
   std::vector<ConnectionSpec> connections;
   std::vector<FaultSpec> faults;
-  std::vector<std::string> capture;  // node names; empty: every node
+  std::vector<std::string> capture;  // node names; empty: every node (unless capture_none)
+  bool capture_none = false;         // `capture: []`: no packet records at all (fleets)
   // Every this often the run reports each middlebox's table occupancy and
   // the packets each link carried since the last sample (zero: never).
   Time sample_every;
