@@ -3,6 +3,7 @@
 #   ./dev.sh run [kasim run args...]  install what is missing, build, run (default: the built-in scenario)
 #   ./dev.sh test                     install what is missing, build, run the whole test suite
 #   ./dev.sh test-sanitize            the same suite under AddressSanitizer + UBSan (separate build dir)
+#   ./dev.sh plots                    build, then regenerate the seed scenarios' pictures in docs/img
 #   ./dev.sh fuzz [SECONDS]           libFuzzer (clang, ASan+UBSan) on the loader and on whole runs, SECONDS each (default 60)
 #   ./dev.sh determinism              every scenario's text and JSON output is byte-identical across build types
 #   ./dev.sh setup                    only install the Debian packages
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(cmake ninja-build g++ libboost-graph-dev libyaml-cpp-dev libfmt-dev doctest-dev libcli11-dev
-          nlohmann-json3-dev libpcap-dev python3)
+          nlohmann-json3-dev libpcap-dev python3 tshark python3-matplotlib python3-yaml)
 
 setup() {
   local missing=()
@@ -22,6 +23,8 @@ setup() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq >&2
+    # tshark's package asks whether non-root users may capture; answer no (kasim only reads files).
+    echo 'wireshark-common wireshark-common/install-setuid boolean false' | $sudo debconf-set-selections
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   fi
 }
@@ -44,6 +47,9 @@ case "$cmd" in
   test)
     setup; build build -DKASIM_WERROR=ON
     cd build && ctest --output-on-failure ;;
+  plots)
+    setup; build build
+    exec plots/make_all.sh --kasim build/kasim --out docs/img ;;
   test-sanitize)
     setup; build build-asan -DKASIM_SANITIZE=ON -DKASIM_WERROR=ON
     cd build-asan && ctest --output-on-failure ;;
@@ -78,5 +84,5 @@ case "$cmd" in
     done
     rm -rf "$out"; echo "determinism: $n outputs identical across RelWithDebInfo and ASan builds and repeated runs" ;;
   *)
-    sed -n '2,9p' "$0" >&2; exit 2 ;;
+    sed -n '2,10p' "$0" >&2; exit 2 ;;
 esac

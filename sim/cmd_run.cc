@@ -10,7 +10,9 @@
 
 #include "commands.h"
 #include "kasim/cli.h"
+#include "kasim/explain_sink.h"
 #include "kasim/output_file.h"
+#include "kasim/pcap_sink.h"
 #include "kasim/scenario.h"
 #include "kasim/simulator.h"
 #include "kasim/trace.h"
@@ -28,6 +30,9 @@ struct RunArgs {
   std::string file;
   std::string format = "text";
   std::string output;
+  bool explain = false;   // --explain: the narrative instead of the trace
+  std::string pcap;       // --pcap: base path of the capture files
+  std::string pcap_node;  // --pcap-node: only this capture point, to exactly `pcap`
   uint64_t max_events = RunLimits{}.max_events;
   uint64_t max_pending = RunLimits{}.max_pending_events;
   bool stats = false;
@@ -87,18 +92,38 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
   }
   TextSink text(dest);
   JsonSink json(dest);
-  TraceSink* sink = a.format == "json" ? static_cast<TraceSink*>(&json) : &text;
-  OutcomesOnly quiet(*sink);
-  if (a.no_trace) sink = &quiet;
+  ExplainSink explain(dest);
+  TraceSink* main_sink = a.explain ? static_cast<TraceSink*>(&explain)
+                         : a.format == "json" ? static_cast<TraceSink*>(&json)
+                                              : &text;
+  OutcomesOnly quiet(*main_sink);
+  TeeSink sink;
+  sink.add(a.no_trace ? &quiet : main_sink);
+  std::unique_ptr<PcapSink> pcap;
+  if (!a.pcap.empty()) {
+    pcap = std::make_unique<PcapSink>(a.pcap, a.pcap_node);
+    if (!pcap->open(*lr.scenario)) {
+      fmt::print(err, "{}\n", pcap->error());
+      return 2;
+    }
+    sink.add(pcap.get());
+  }
+  // The story needs every node's view (firewall expiries, drops), whatever
+  // the scenario's capture list says; the pcap files above keep to that list.
+  if (a.explain) lr.scenario->capture.clear();
   auto start = std::chrono::steady_clock::now();
   RunLimits limits;
   limits.max_events = a.max_events;
   limits.max_pending_events = a.max_pending;
   Simulator sim(*lr.scenario, limits);
-  RunResult r = sim.run(*sink);
+  RunResult r = sim.run(sink);
   // Wall time is reported, never used in the simulation.
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (a.stats) print_stats(err, r.summary, wall, lr.scenario->connections.size());
+  if (a.stats) {
+    size_t connections = 0;
+    for (const ConnectionSpec& c : lr.scenario->connections) connections += c.count;
+    print_stats(err, r.summary, wall, connections);
+  }
   if (r.stopped_by_limit) {
     fmt::print(err, "{}: {}\n", a.file.empty() ? "<default scenario>" : a.file, r.error);
     return 1;  // the temporary output file is discarded
@@ -107,6 +132,13 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
     std::string why;
     if (!file.commit(&why)) {
       fmt::print(err, "{}: cannot write the output: {}\n", a.output, why);
+      return 2;
+    }
+  }
+  if (pcap) {
+    std::string why;
+    if (!pcap->commit(&why)) {
+      fmt::print(err, "{}\n", why);
       return 2;
     }
   }
@@ -119,8 +151,19 @@ Registration add_run(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* c = app.add_subcommand("run", "Run a scenario and print its packet trace and outcomes");
   c->add_option("file", args->file, "Scenario YAML file (default: the built-in firewall-expiry-reset scenario)");
-  c->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  CLI::Option* format =
+      c->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"text", "json"}));
+  c->add_flag("--explain", args->explain,
+              "Print the run as a story for learners: each event with the rule behind it, then what killed "
+              "each connection and which setting would have saved it")
+      ->excludes(format);
   c->add_option("-o,--output", args->output, "Write to this file (atomically) instead of standard output");
+  CLI::Option* pcap = c->add_option(
+      "--pcap", args->pcap,
+      "Also write pcap files: one per capture point, named FILE with the node before the extension "
+      "(out.pcap -> out.client.pcap, out.fw.pcap, ...)");
+  c->add_option("--pcap-node", args->pcap_node, "With --pcap: write only this node's capture, to exactly FILE")
+      ->needs(pcap);
   c->add_option("--max-events", args->max_events, "Stop with an error after this many events");
   c->add_option("--max-pending", args->max_pending, "Stop with an error when more events than this are pending");
   c->add_flag("--stats", args->stats, "Print events, events/s, peak pending events, peak RSS and wall time to stderr");

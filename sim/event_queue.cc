@@ -39,7 +39,8 @@ Event EventQueue::pop() {
       --size_;
       return slot[head_++];
     }
-    slot.clear();
+    if (slot.capacity() > 256) std::vector<Event>().swap(slot);
+    else slot.clear();
     head_ = 0;
     occupied_[0][cur / 64] &= ~(uint64_t{1} << (cur % 64));
     int next = next_slot(0, cur);
@@ -57,8 +58,12 @@ Event EventQueue::pop() {
       for (const Event& e : spread) min = std::min(min, key_of(e));
       last_ = min;
       for (const Event& e : spread) put(e);
-      spread.clear();
-      slots_[level][s].swap(spread);  // keep the capacity for reuse
+      // Keep a small buffer for reuse; give big ones back, or every slot
+      // would keep the largest batch it ever held (tens of MB in a fleet).
+      if (spread.capacity() <= 256) {
+        spread.clear();
+        slots_[level][s].swap(spread);
+      }
       break;
     }
   }

@@ -254,12 +254,28 @@ uint32_t Firewall::create(Time now, const FlowKey& key, Segment& seg, FlowDir di
   return slot;
 }
 
+uint32_t Firewall::find(const FlowKey& key, uint32_t tag) {
+  // Packets of one connection keep hitting the same entry: try the slot this
+  // tag matched last before paying for a hash lookup (a cache miss or two
+  // with a million entries).
+  if (tag < by_tag_.size() && by_tag_[tag] != 0) {
+    uint32_t slot = by_tag_[tag] - 1;
+    const Entry& e = entries_[slot];
+    if (e.key == key || e.outside == key) return slot;
+  }
+  auto it = index_.find(key);
+  if (it == index_.end()) return UINT32_MAX;
+  if (tag >= by_tag_.size()) by_tag_.resize(static_cast<size_t>(tag) + 1, 0);
+  by_tag_[tag] = it->second + 1;
+  return it->second;
+}
+
 Firewall::Verdict Firewall::process(Time now, Segment& seg, FlowDir dir, uint32_t tag) {
   Verdict v;
   int d = static_cast<int>(dir);
   FlowKey key = FlowKey::of(seg);
-  auto it = index_.find(key);
-  Entry* e = it == index_.end() ? nullptr : &entries_[it->second];
+  uint32_t found = find(key, tag);
+  Entry* e = found == UINT32_MAX ? nullptr : &entries_[found];
   // Lazy expiry at packet time as well: a deadline that moved earlier (an
   // adaptive timeout) must not let a dead entry pass traffic. Boxes that act
   // at expiry (RST, probes) do so from their timer.
@@ -314,7 +330,7 @@ Firewall::Verdict Firewall::process(Time now, Segment& seg, FlowDir dir, uint32_
     return v;
   }
 
-  v.entry = it->second;
+  v.entry = found;
   bool pure = seg.len == 0 && !seg.has(kSyn) && !seg.has(kFin) && !seg.has(kRst);
   if (e->state == FlowState::kProbing) {
     e->answered[d] = true;

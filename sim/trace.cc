@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kasim/scenario.h"
+#include "kasim/topology.h"
 
 namespace kasim {
 
@@ -236,10 +237,44 @@ std::string json_string(std::string_view v) {
 std::string json_time(Time t) { return t.is_never() ? "null" : format_seconds_us(t); }
 }  // namespace
 
+// The run record also describes the topology, so that tools reading the
+// JSON (plots/) need not parse the scenario: "nodes" in node order, each with
+// its kind ("host" with os/address, "firewall" with its idle timeouts in
+// seconds and on_expiry), and "connections" with the path their packets take.
 void JsonSink::begin(const Scenario& s) {
   scenario_ = &s;
-  fmt::print(out_, "{{\"type\":\"run\",\"scenario\":{},\"duration\":{},\"seed\":{}}}\n", json_string(s.name),
-             json_time(s.duration), s.seed);
+  std::string nodes;
+  for (size_t i = 0; i < s.node_count(); ++i) {
+    if (i) nodes += ",";
+    if (i < s.hosts.size()) {
+      const HostSpec& h = s.hosts[i];
+      nodes += fmt::format("{{\"name\":{},\"kind\":\"host\",\"os\":{},\"address\":\"{}\"}}", json_string(h.name),
+                           json_string(h.os->name), format_ipv4(h.address));
+    } else {
+      const MiddleboxSpec& m = s.middleboxes[i - s.hosts.size()];
+      const FirewallConfig& f = m.firewall;
+      nodes += fmt::format(
+          "{{\"name\":{},\"kind\":\"firewall\",\"idle_timeout\":{},\"syn_timeout\":{},\"closing_timeout\":{},"
+          "\"close_timeout\":{},\"on_expiry\":\"{}\"}}",
+          json_string(m.name), json_time(f.established), json_time(f.syn), json_time(f.closing), json_time(f.closed),
+          no_state_action_name(f.on_no_state));
+    }
+  }
+  Topology topo(s.node_count());
+  for (const LinkSpec& l : s.links) topo.add_link(s.node_index(l.a), s.node_index(l.b), l.delay);
+  std::string conns;
+  for (size_t c = 0; c < s.connections.size(); ++c) {
+    const ConnectionSpec& cs = s.connections[c];
+    std::string path;
+    if (auto r = topo.shortest_route(cs.client, cs.server))
+      for (size_t n : r->nodes) path += (path.empty() ? "" : ",") + json_string(s.node_name(n));
+    conns += fmt::format("{}{{\"name\":{},\"client\":{},\"server\":{},\"path\":[{}]}}", c ? "," : "",
+                         json_string(cs.name), json_string(s.hosts[cs.client].name),
+                         json_string(s.hosts[cs.server].name), path);
+  }
+  fmt::print(out_, "{{\"type\":\"run\",\"scenario\":{},\"duration\":{},\"seed\":{},\"nodes\":[{}],"
+             "\"connections\":[{}]}}\n",
+             json_string(s.name), json_time(s.duration), s.seed, nodes, conns);
 }
 
 void JsonSink::record(const TraceRecord& r) {

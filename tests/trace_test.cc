@@ -82,3 +82,31 @@ TEST_CASE("JSON lines parse, carry the required fields, and end with outcomes") 
   CHECK(packets > 0);
   CHECK(outcomes == 1);
 }
+
+TEST_CASE("JSON run record describes the nodes (firewall timeouts) and each connection's path") {
+  Scenario s = must_load(R"(
+name: fw-path
+duration: 10s
+hosts: { a: {address: 10.0.0.1}, b: {address: 10.0.0.2} }
+middleboxes: { fw: { type: firewall, idle_timeout: 30m, on_expiry: reset-sender } }
+links: [ {between: [a, fw], delay: 1ms}, {between: [fw, b], delay: 1ms} ]
+connections: [ {name: c, client: a, server: b, port: 80} ]
+)");
+  std::istringstream in(run_to_string(s, true));
+  std::string line;
+  REQUIRE(std::getline(in, line));
+  auto j = nlohmann::json::parse(line);
+  CHECK(j["type"] == "run");
+  CHECK(j["scenario"] == "fw-path");
+  REQUIRE(j["nodes"].size() == 3);
+  CHECK(j["nodes"][0]["name"] == "a");
+  CHECK(j["nodes"][0]["kind"] == "host");
+  CHECK(j["nodes"][0]["address"] == "10.0.0.1");
+  CHECK(j["nodes"][2]["name"] == "fw");
+  CHECK(j["nodes"][2]["kind"] == "firewall");
+  CHECK(j["nodes"][2]["idle_timeout"] == 1800.0);
+  CHECK(j["nodes"][2]["syn_timeout"] == 120.0);
+  CHECK(j["nodes"][2]["on_expiry"] == "reset-sender");
+  REQUIRE(j["connections"].size() == 1);
+  CHECK(j["connections"][0]["path"] == nlohmann::json::array({"a", "fw", "b"}));
+}

@@ -253,6 +253,8 @@ class Firewall {
   Time scaled(Time t) const;
   Segment reset_for(const Segment& seg) const;
   uint32_t create(Time now, const FlowKey& key, Segment& seg, FlowDir dir, uint32_t tag, Verdict& v);
+  // The entry for `key` (UINT32_MAX if none), using the slot `tag` last hit.
+  uint32_t find(const FlowKey& key, uint32_t tag);
   void expire(Entry& e, Time at);
   void track(Entry& e, const Segment& seg, FlowDir dir);
   uint16_t pick_port(uint16_t original, Ipv4 server, uint16_t server_port);
@@ -263,6 +265,7 @@ class Firewall {
   Rng rng_;
   std::vector<Entry> entries_;
   std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index_;
+  std::vector<uint32_t> by_tag_;  // tag -> slot + 1 of the entry it matched last (0: none)
   size_t live_ = 0, peak_ = 0;
 };
 

@@ -1,0 +1,859 @@
+#include "kasim/explain_sink.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "kasim/explain_wording.h"
+#include "kasim/firewall.h"
+#include "kasim/rng.h"
+#include "kasim/scenario.h"
+#include "kasim/topology.h"
+
+namespace kasim {
+
+Time timer_wheel_granule(Time delay, int hz) {
+  if (hz <= 0) return Time();
+  uint64_t d = static_cast<uint64_t>(delay.count_ns() / (1'000'000'000 / hz));
+  int level = 0;
+  while (level < 8 && d >= (uint64_t{63} << (3 * level))) ++level;
+  return Time::ns(1'000'000'000 / hz) * (int64_t{1} << (3 * level));
+}
+
+namespace {
+
+constexpr size_t kWrap = 100;  // columns, counted in characters (UTF-8 aware)
+constexpr size_t kTimeWidth = 14;
+
+// "7200 s (2h)", "6.876747 s", "55 s": exact to the microsecond.
+std::string secs(Time t) {
+  std::string s = format_seconds_us(t);
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  s += " s";
+  if (t.count_ns() % 1'000'000'000 == 0 && t >= Time::s(60)) s += " (" + format_duration(t) + ")";
+  return s;
+}
+
+size_t display_width(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+// Word-wraps `text` to kWrap columns; continuation lines are indented to `indent`.
+std::string wrap(const std::string& first, const std::string& text, size_t indent) {
+  std::string out = first;
+  size_t col = display_width(first);
+  size_t i = 0;
+  bool line_start = true;
+  while (i < text.size()) {
+    size_t j = text.find(' ', i);
+    if (j == std::string::npos) j = text.size();
+    std::string word = text.substr(i, j - i);
+    size_t w = display_width(word);
+    if (!line_start && col + 1 + w > kWrap) {
+      out += "\n" + std::string(indent, ' ');
+      col = indent;
+      line_start = true;
+    }
+    if (!line_start) {
+      out += ' ';
+      ++col;
+    }
+    out += word;
+    col += w;
+    line_start = false;
+    i = j + 1;
+  }
+  return out;
+}
+
+struct Setting {
+  Time value;
+  int count = 0;
+  std::string name;  // e.g. "net.ipv4.tcp_keepalive_time (the default)"
+};
+
+struct SideInfo {
+  size_t host = 0;
+  std::string name;
+  bool keepalive = false;
+  Setting idle, intvl, count;
+  Time user_timeout;
+  int hz = 0;                     // Linux timer wheel HZ; 0 ideal (only for kLinuxWheel)
+  TimerModel timer = TimerModel::kExact;
+  Time tick;                      // kSlowtimo period
+  std::string os;                 // profile title's first word: "Linux"
+  std::string idle_option, idle_sysctl;  // TCP_KEEPIDLE, net.ipv4.tcp_keepalive_time
+  Time last_rx = Time::never();   // last acceptable segment received
+  uint32_t last_in_seq = 0;       // seq of the last segment that arrived
+  uint32_t rcv_nxt = 0;           // the ack of the last segment sent with ACK
+  bool rcv_nxt_known = false;
+  Time last_probe = Time::never();
+};
+
+struct FwView {  // kasim's Firewall rules replayed on what one firewall forwarded
+  size_t node = 0;
+  const FirewallConfig* cfg = nullptr;
+  std::unique_ptr<Firewall> fw;
+  std::vector<uint32_t> slot;     // per connection; UINT32_MAX: no entry yet
+  std::vector<uint8_t> live;      // per connection: the entry exists and has not expired
+  std::vector<Time> last_pass;    // per connection: last packet it passed
+  std::vector<Time> longest_gap;  // per connection: longest time between passed packets
+  std::vector<Time> gap_from;
+};
+
+struct Expiry {
+  size_t fw_node;
+  Time at, timeout, last;
+  std::string state;
+};
+
+struct NoState {
+  Time t;
+  size_t fw_node;
+  size_t sender;  // host node that sent the packet
+  NoteKind why;
+  bool reset;
+};
+
+struct ConnInfo {
+  std::vector<size_t> route;
+  Time rtt;
+  SideInfo side[2];
+  std::vector<Expiry> expiries;
+  std::optional<NoState> no_state;
+};
+
+struct Line {
+  Time t;
+  std::string node;
+  std::string text;
+  std::string signature;  // equal signatures = the same kind of event (for shortening); empty: unique
+};
+
+}  // namespace
+
+struct ExplainSink::Impl {
+  std::FILE* out;
+  const Scenario* sc = nullptr;
+  std::vector<ConnInfo> conns;
+  std::vector<FwView> fws;
+  std::vector<const FaultSpec*> faults;  // sorted by time
+  size_t next_fault = 0;
+  std::vector<Line> lines;
+  std::vector<ConnectionOutcome> outcomes;
+
+  explicit Impl(std::FILE* o) : out(o) {}
+
+  const ExplainWording& wording(size_t host) const {
+    return explain_wording(host < sc->hosts.size() ? sc->hosts[host].os->name : std::string_view("linux"));
+  }
+  std::string node_name(size_t n) const { return std::string(sc->node_name(n)); }
+  bool is_host(size_t n) const { return n < sc->hosts.size(); }
+  // "server (10.0.1.1:23)", or the bare address if no host has it.
+  std::string endpoint_name(Ipv4 a, uint16_t port) const {
+    for (const HostSpec& h : sc->hosts)
+      if (h.address == a) return fmt::format("{} ({}:{})", h.name, format_ipv4(a), port);
+    return fmt::format("{}:{}", format_ipv4(a), port);
+  }
+  // Which side of connection c the host node n is, or -1.
+  int side_of(uint32_t c, size_t n) const {
+    const ConnectionSpec& cs = sc->connections[c];
+    if (n == cs.client) return 0;
+    if (n == cs.server) return 1;
+    return -1;
+  }
+
+  void add(Time t, size_t node, std::string text, std::string signature = "") {
+    lines.push_back(Line{t, node_name(node), std::move(text), std::move(signature)});
+  }
+
+  // ------------------------------------------------------------ setup
+
+  Setting sysctl_setting(const HostSpec& h, SysctlField field, Time value, int count) const {
+    Setting s{value, count, ""};
+    for (const SysctlSpec& spec : h.os->sysctls) {
+      if (spec.field != field) continue;
+      s.name = std::string(spec.name);
+      if (spec.unit_ns > 0 && spec.unit != "s")
+        s.name += fmt::format(" ({} {})", value.count_ns() / spec.unit_ns, spec.unit);
+      const HostTunables& d = h.os->defaults;
+      bool is_default = field == SysctlField::kKeepaliveIdle       ? d.keepalive_idle == h.tunables.keepalive_idle
+                        : field == SysctlField::kKeepaliveInterval ? d.keepalive_interval == h.tunables.keepalive_interval
+                                                                   : d.keepalive_probes == h.tunables.keepalive_probes;
+      s.name += is_default ? ", the default" : fmt::format(", set on {}", h.name);
+      return s;
+    }
+    s.name = "the OS default";
+    return s;
+  }
+
+  Setting option_setting(const HostSpec& h, SocketOption opt, int64_t raw) const {
+    Setting s;
+    for (const SocketOptionSpec& spec : h.os->socket_options) {
+      if (spec.option != opt) continue;
+      s.name = std::string(spec.os_name);
+      if (spec.unit_ns > 0) {
+        s.value = Time::ns(raw * spec.unit_ns);
+        if (spec.unit != "s") s.name += fmt::format(" ({} {})", raw, spec.unit);
+      } else {
+        s.count = static_cast<int>(raw);
+      }
+      s.name += ", set by the application";
+      return s;
+    }
+    s.name = "a socket option";
+    return s;
+  }
+
+  void begin(const Scenario& s) {
+    sc = &s;
+    Topology topo(s.node_count());
+    for (const LinkSpec& l : s.links) topo.add_link(s.node_index(l.a), s.node_index(l.b), l.delay);
+    conns.clear();
+    conns.resize(s.connections.size());
+    for (size_t c = 0; c < s.connections.size(); ++c) {
+      const ConnectionSpec& cs = s.connections[c];
+      ConnInfo& ci = conns[c];
+      if (auto r = topo.shortest_route(cs.client, cs.server)) {
+        ci.route = r->nodes;
+        ci.rtt = r->delay * 2;
+      }
+      for (int i = 0; i < 2; ++i) {
+        SideInfo& si = ci.side[i];
+        si.host = i == 0 ? cs.client : cs.server;
+        const HostSpec& h = s.hosts[si.host];
+        si.name = h.name;
+        si.hz = h.hz >= 0 ? h.hz : h.os->default_hz;
+        si.timer = h.os->timer;
+        si.tick = h.os->tick;
+        si.os = std::string(h.os->title.substr(0, h.os->title.find_first_of(" (")));  // "Linux", "AIX"
+        for (const SocketOptionSpec& o : h.os->socket_options)
+          if (o.option == SocketOption::kIdle) si.idle_option = std::string(o.os_name);
+        for (const SysctlSpec& o : h.os->sysctls)
+          if (o.field == SysctlField::kKeepaliveIdle) si.idle_sysctl = std::string(o.name);
+        const KeepaliveSpec& k = cs.keepalive[i];
+        si.keepalive = k.given && k.options.enabled;
+        si.idle = k.options.idle_s ? option_setting(h, SocketOption::kIdle, k.options.idle_s)
+                                   : sysctl_setting(h, SysctlField::kKeepaliveIdle, h.tunables.keepalive_idle, 0);
+        si.intvl = k.options.interval_s
+                       ? option_setting(h, SocketOption::kInterval, k.options.interval_s)
+                       : sysctl_setting(h, SysctlField::kKeepaliveInterval, h.tunables.keepalive_interval, 0);
+        si.count = k.options.count ? option_setting(h, SocketOption::kCount, k.options.count)
+                                   : sysctl_setting(h, SysctlField::kKeepaliveProbes, Time(), h.tunables.keepalive_probes);
+        si.user_timeout = Time::ms(k.options.user_timeout_ms);
+      }
+    }
+    fws.clear();
+    for (size_t m = 0; m < s.middleboxes.size(); ++m) {
+      FwView v;
+      v.node = s.hosts.size() + m;
+      v.cfg = &s.middleboxes[m].firewall;
+      v.fw = std::make_unique<Firewall>(*v.cfg, Rng::stream(s.seed, "middlebox-nat", m));
+      v.slot.assign(s.connections.size(), UINT32_MAX);
+      v.live.assign(s.connections.size(), 0);
+      v.last_pass.assign(s.connections.size(), Time::never());
+      v.longest_gap.assign(s.connections.size(), Time());
+      v.gap_from.assign(s.connections.size(), Time());
+      fws.push_back(std::move(v));
+    }
+    faults.clear();
+    for (const FaultSpec& f : s.faults) faults.push_back(&f);
+    std::stable_sort(faults.begin(), faults.end(), [](const FaultSpec* a, const FaultSpec* b) { return a->at < b->at; });
+    next_fault = 0;
+    lines.clear();
+    outcomes.clear();
+    header();
+  }
+
+  void header() {
+    const Scenario& s = *sc;
+    fmt::print(out, "# kasim explain: scenario {} ({} simulated, seed {})\n", s.name, format_duration(s.duration),
+               s.seed);
+    for (size_t c = 0; c < conns.size(); ++c) {
+      const ConnInfo& ci = conns[c];
+      const ConnectionSpec& cs = s.connections[c];
+      std::string path;
+      for (size_t i = 0; i < ci.route.size(); ++i) {
+        size_t n = ci.route[i];
+        if (i) path += " - ";
+        path += node_name(n);
+        if (is_host(n)) {
+          path += fmt::format(" ({} {})", s.hosts[n].os->name, format_ipv4(s.hosts[n].address));
+        } else {
+          const FirewallConfig& f = s.middleboxes[n - s.hosts.size()].firewall;
+          path += fmt::format(" (firewall: forgets a connection idle for {}, then {})", secs(f.established),
+                              f.on_no_state == NoStateAction::kDrop ? "drops its packets silently"
+                                                                    : "answers its packets with an RST");
+        }
+      }
+      std::string text = fmt::format("Connection {}: {} connects to {} port {}. Path: {}.", cs.name,
+                                     s.hosts[cs.client].name, s.hosts[cs.server].name, cs.port, path);
+      fmt::print(out, "{}\n", wrap("", text, 2));
+      for (int i = 0; i < 2; ++i) {
+        const SideInfo& si = ci.side[i];
+        std::string ka;
+        if (!si.keepalive) {
+          ka = fmt::format("{} ({}): keepalive off (SO_KEEPALIVE not set): it sends nothing while idle.",
+                           side_name(static_cast<Side>(i)), si.name);
+        } else {
+          ka = fmt::format("{} ({}): keepalive on: keepidle {} ({}); keepintvl {} ({}); keepcnt {} ({})",
+                           side_name(static_cast<Side>(i)), si.name, secs(si.idle.value), si.idle.name,
+                           secs(si.intvl.value), si.intvl.name, si.count.count, si.count.name);
+          if (si.user_timeout > Time()) ka += fmt::format("; TCP_USER_TIMEOUT {}", secs(si.user_timeout));
+          ka += "; " + timer_phrase(si) + ".";
+        }
+        fmt::print(out, "{}\n", wrap("  ", ka, 4));
+      }
+    }
+    fmt::print(out, "\n");
+  }
+
+  static std::string timer_phrase(const SideInfo& si) {
+    switch (si.timer) {
+      case TimerModel::kLinuxWheel:
+        return si.hz > 0 ? fmt::format("timers on the kernel's timer wheel at HZ={}", si.hz)
+                         : std::string("ideal timers (hz: 0)");
+      case TimerModel::kSlowtimo: return fmt::format("timers counted in {} slow-timeout ticks", secs(si.tick));
+      case TimerModel::kExact: return "timers modelled as exact";
+    }
+    return "";
+  }
+
+  // The most a timer of `delay` can fire off its nominal time on this host.
+  static Time timer_slack(const SideInfo& si, Time delay) {
+    switch (si.timer) {
+      case TimerModel::kLinuxWheel: return timer_wheel_granule(delay, si.hz);
+      case TimerModel::kSlowtimo: return si.tick;
+      case TimerModel::kExact: return Time();
+    }
+    return Time();
+  }
+
+  // ------------------------------------------------------ time passing
+
+  std::string fault_text(const FaultSpec& f) const {
+    const Scenario& s = *sc;
+    switch (f.kind) {
+      case FaultSpec::Kind::kLinkDown:
+        return fmt::format("fault: the link {} - {} goes down; packets sent over it are lost", s.links[f.link].a,
+                           s.links[f.link].b);
+      case FaultSpec::Kind::kLinkUp:
+        return fmt::format("fault repaired: the link {} - {} is up again", s.links[f.link].a, s.links[f.link].b);
+      case FaultSpec::Kind::kHostCrash:
+        return fmt::format("fault: {} crashes: it stops answering and its connections vanish without a packet",
+                           s.hosts[f.node].name);
+      case FaultSpec::Kind::kHostReboot:
+        return fmt::format("fault: {} reboots: its connections are gone, and it answers their packets with RST",
+                           s.hosts[f.node].name);
+      case FaultSpec::Kind::kBlockFrom:
+        return fmt::format(
+            "fault: {}'s input filter starts dropping every packet from {} (like iptables -A INPUT -s {} -j "
+            "DROP); a capture on {} still sees them arrive, TCP never does",
+            s.hosts[f.node].name, s.hosts[f.peer].name, format_ipv4(s.hosts[f.peer].address), s.hosts[f.node].name);
+      case FaultSpec::Kind::kUnblockFrom:
+        return fmt::format("fault repaired: {}'s input filter lets packets from {} in again", s.hosts[f.node].name,
+                           s.hosts[f.peer].name);
+      case FaultSpec::Kind::kFlush:
+        return fmt::format("fault: {} loses its whole connection table (failover, reboot, rule reload)",
+                           s.middleboxes[f.node].name);
+      case FaultSpec::Kind::kLinkLoss:
+        return fmt::format("fault: the link {} - {} now loses {:.4g}% of its packets", s.links[f.link].a,
+                           s.links[f.link].b, static_cast<double>(f.loss_ppb) / 1e7);
+      case FaultSpec::Kind::kHostKill:
+        return fmt::format("fault: {}'s processes are killed: the kernel closes each of their sockets with an RST",
+                           s.hosts[f.node].name);
+    }
+    return "fault";
+  }
+
+  size_t fault_node(const FaultSpec& f) const {
+    switch (f.kind) {
+      case FaultSpec::Kind::kLinkDown:
+      case FaultSpec::Kind::kLinkUp:
+      case FaultSpec::Kind::kLinkLoss: return sc->node_index(sc->links[f.link].a);
+      case FaultSpec::Kind::kFlush: return sc->hosts.size() + f.node;
+      default: return f.node;
+    }
+  }
+
+  // The earliest firewall entry that expires before `t`, if any.
+  bool next_expiry(Time t, size_t* fw_index, uint32_t* conn, Time* due) const {
+    bool found = false;
+    for (size_t m = 0; m < fws.size(); ++m) {
+      for (uint32_t c = 0; c < fws[m].slot.size(); ++c) {
+        if (!fws[m].live[c]) continue;
+        Time d = fws[m].fw->expiry_time(fws[m].slot[c]);
+        if (d < t && (!found || d < *due)) {
+          found = true;
+          *fw_index = m;
+          *conn = c;
+          *due = d;
+        }
+      }
+    }
+    return found;
+  }
+
+  void expire(size_t m, uint32_t c, Time due) {
+    FwView& v = fws[m];
+    Time last = v.last_pass[c];
+    Time timeout = due - last;
+    const FirewallConfig& f = *v.cfg;
+    std::string state = timeout == f.established ? "established"
+                        : timeout == f.syn       ? "SYN-only"
+                        : timeout == f.closing   ? "closing"
+                                                 : "closed";
+    v.fw->check_expiry(due, v.slot[c]);
+    v.live[c] = 0;
+    Time gap = due - last;
+    if (gap > v.longest_gap[c]) {
+      v.longest_gap[c] = gap;
+      v.gap_from[c] = last;
+    }
+    conns[c].expiries.push_back(Expiry{v.node, due, timeout, last, state});
+    add(due, v.node,
+        fmt::format("its entry for {} has seen no packet for {} (its {} idle timeout; last packet at {}) → "
+                    "{} forgets the connection. Nobody is told: both ends still think it is open.",
+                    sc->connections[c].name, secs(timeout), state, format_seconds_us(last), node_name(v.node)));
+  }
+
+  // Narrates faults and firewall expiries that happen before `t`, in time order.
+  void advance_to(Time t, bool inclusive_faults) {
+    for (;;) {
+      size_t m = 0;
+      uint32_t c = 0;
+      Time due;
+      bool exp = next_expiry(t, &m, &c, &due);
+      bool fault = next_fault < faults.size() &&
+                   (faults[next_fault]->at < t || (inclusive_faults && faults[next_fault]->at == t));
+      if (!exp && !fault) return;
+      if (fault && (!exp || faults[next_fault]->at <= due)) {
+        const FaultSpec& f = *faults[next_fault++];
+        add(f.at, fault_node(f), fault_text(f));
+        if (f.kind == FaultSpec::Kind::kFlush) {
+          fws[f.node].fw->flush(f.at);
+          fws[f.node].live.assign(fws[f.node].live.size(), 0);
+        }
+      } else {
+        expire(m, c, due);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ records
+
+  // `limit` is the probe limit the endpoint reported (0: a time limit decides).
+  std::string probe_limit(const SideInfo& si, const ExplainWording& w, int64_t limit) const {
+    if (limit <= 0)
+      return fmt::format(fmt::runtime(w.time_limit), fmt::arg("user_timeout", secs(si.user_timeout)),
+                         fmt::arg("os", si.os));
+    return fmt::format(fmt::runtime(w.count_limit), fmt::arg("count", limit), fmt::arg("count_setting", si.count.name),
+                       fmt::arg("os", si.os));
+  }
+
+  std::string explain_origin(const TraceRecord& r) {
+    const Segment& g = r.seg;
+    int s = side_of(r.conn, r.origin);
+    std::string peer = s < 0 ? format_ipv4(g.dst) : conns[r.conn].side[1 - s].name;
+    switch (r.why) {
+      case NoteKind::kSyn:
+        return r.why_a == 0 ? fmt::format("connect() → SYN seq {} from port {} to {}:{}", g.seq, g.sport,
+                                          format_ipv4(g.dst), g.dport)
+                            : fmt::format("no SYN-ACK yet → SYN retransmission {} (the timeout doubles each time)",
+                                          r.why_a);
+      case NoteKind::kSynAck:
+        return r.why_a == 0 ? fmt::format("a SYN for listening port {} → SYN-ACK seq {}, ack {}", g.sport, g.seq, g.ack)
+                            : fmt::format("no ACK for its SYN-ACK yet → SYN-ACK retransmission {}", r.why_a);
+      case NoteKind::kHandshakeAck:
+        return fmt::format("the SYN-ACK completes the handshake → ACK {}; the connection is ESTABLISHED", g.ack);
+      case NoteKind::kData:
+        return fmt::format("the application writes {} bytes → data seq {}:{}", r.why_a, g.seq, g.seq + g.len);
+      case NoteKind::kDataRetransmit:
+        return fmt::format("no ACK within the retransmission timeout ({}) → retransmission {} of seq {}:{}",
+                           secs(Time::us(r.why_b)), r.why_a, g.seq, g.seq + g.len);
+      case NoteKind::kTailLossProbe:
+        return fmt::format("no ACK within the probe timeout ({}) → tail loss probe: the last segment again",
+                           secs(Time::us(r.why_b)));
+      case NoteKind::kAck: return fmt::format("acknowledges everything up to {} → ACK", g.ack);
+      case NoteKind::kAckOfProbe: {
+        const SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
+        const ExplainWording& w = wording(r.origin);
+        return fmt::format(fmt::runtime(w.answer), fmt::arg("os", si.os), fmt::arg("probe_seq", si.last_in_seq),
+                           fmt::arg("expect", g.ack), fmt::arg("seq", g.seq), fmt::arg("ack", g.ack),
+                           fmt::arg("peer", peer), fmt::arg("node", si.name));
+      }
+      case NoteKind::kKeepaliveProbe: {
+        SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
+        const ExplainWording& w = wording(r.origin);
+        std::string limit = probe_limit(si, w, r.why_b);
+        std::string why;
+        if (r.why_a <= 1) {
+          Time elapsed = si.last_rx.is_never() ? Time() : r.t - si.last_rx;
+          std::string rounding;
+          if (elapsed > si.idle.value)
+            rounding = si.timer == TimerModel::kLinuxWheel && si.hz > 0
+                           ? fmt::format(" (the timer wheel at HZ={} added {})", si.hz, secs(elapsed - si.idle.value))
+                           : fmt::format(" (+{})", secs(elapsed - si.idle.value));
+          why = fmt::format(fmt::runtime(w.first_probe), fmt::arg("elapsed", secs(elapsed)),
+                            fmt::arg("idle", secs(si.idle.value)), fmt::arg("idle_setting", si.idle.name),
+                            fmt::arg("rounding", rounding), fmt::arg("limit", limit));
+        } else {
+          why = fmt::format(fmt::runtime(w.next_probe), fmt::arg("prev", r.why_a - 1), fmt::arg("n", r.why_a),
+                            fmt::arg("intvl", secs(si.intvl.value)), fmt::arg("intvl_setting", si.intvl.name),
+                            fmt::arg("limit", limit));
+        }
+        si.last_probe = r.t;
+        std::string payload = g.len == 0 ? "no data" : g.len == 1 ? fmt::format("one byte (0x{:02x})", g.fill)
+                                                                  : fmt::format("{} bytes", g.len);
+        std::string shape = fmt::format(fmt::runtime(w.probe_shape), fmt::arg("payload", payload),
+                                        fmt::arg("seq", g.seq), fmt::arg("peer", peer),
+                                        fmt::arg("expect", g.seq + 1), fmt::arg("snd_una", g.seq + 1));
+        return why + "; " + shape;
+      }
+      case NoteKind::kKeepaliveGiveUpRst: {
+        const SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
+        return fmt::format(fmt::runtime(wording(r.origin).give_up), fmt::arg("n", r.why_a), fmt::arg("os", si.os),
+                           fmt::arg("intvl", secs(si.intvl.value)), fmt::arg("peer", peer));
+      }
+      case NoteKind::kRetransmitGiveUpRst: return std::string(wording(r.origin).retransmit_give_up);
+      case NoteKind::kFin: return fmt::format("the application closes → FIN seq {}", g.seq);
+      case NoteKind::kAbortRst: return "the application aborts (SO_LINGER 0, or the process is killed) → RST";
+      case NoteKind::kRstNoSocket:
+        return "has no connection for this segment (it forgot it, e.g. after a reboot) → RST";
+      case NoteKind::kFirewallRstNoState:
+        return fmt::format(
+            "sends {} an RST in the name of {}, seq {} taken from the dropped packet's ack field (RFC 9293 "
+            "3.10.7.1), so the receiver will find it acceptable",
+            endpoint_name(g.dst, g.dport), endpoint_name(g.src, g.sport), g.seq);
+      case NoteKind::kFirewallRstIdle: return "idle timeout → RST to both ends";
+      default: return describe_note(r.why, r.why_a, r.why_b, node_name(r.origin));
+    }
+  }
+
+  std::string explain_fate(const TraceRecord& r) const {
+    const Segment& g = r.seg;
+    std::string what = r.why == NoteKind::kKeepaliveProbe ? "the probe"
+                       : r.why == NoteKind::kAckOfProbe   ? "the probe's answer"
+                       : g.has(tcp_flag::kRst)            ? "the RST"
+                                                          : "the packet";
+    std::string expired = r.fate_a < 0 ? "it never saw this flow's SYN"
+                                       : fmt::format("its entry expired at {}", format_seconds_us(Time::ns(r.fate_a)));
+    switch (r.fate) {
+      case NoteKind::kDropNoState:
+        return fmt::format("has no state for {} ({}) → drops {} silently; {} never gets it",
+                           sc->connections[r.conn].name, expired, what, format_ipv4(g.dst));
+      case NoteKind::kFirewallRstNoState:
+        return fmt::format("has no state for {} ({}) → {} does not get through; on_expiry: reset-sender, so "
+                           "it answers the sender with an RST",
+                           sc->connections[r.conn].name, expired, what);
+      case NoteKind::kDropHostFilter:
+        return fmt::format("{} arrives (a capture here sees it), but the input filter drops it before TCP sees it",
+                           what);
+      case NoteKind::kDropLinkDown: return fmt::format("{} is lost: the link is down", what);
+      case NoteKind::kDropLinkLoss: return fmt::format("{} is lost on the link (random loss)", what);
+      case NoteKind::kDropHostDown: return fmt::format("{} is lost: the host is down", what);
+      case NoteKind::kDropOutOfWindow: return fmt::format("discards {}: not acceptable (outside the window)", what);
+      case NoteKind::kDupAckRateLimited: return std::string(wording(r.node).rate_limited);
+      case NoteKind::kDropNoConnection: return fmt::format("discards {} silently: no connection", what);
+      default: return describe_fate(r.fate, r.fate_a);
+    }
+  }
+
+  void firewall_pass(FwView& v, const TraceRecord& r) {
+    uint32_t c = r.conn;
+    bool had = v.live[c] != 0;
+    Time idle = v.last_pass[c].is_never() ? Time() : r.t - v.last_pass[c];
+    if (r.dir == CaptureDir::kDrop && had) {
+      // The simulator found the entry expired at this very instant: follow it.
+      v.fw->check_expiry(r.t, v.slot[c]);
+      v.live[c] = 0;
+      had = false;
+    }
+    const ConnectionSpec& spec = sc->connections[c];
+    Segment seg = r.seg;
+    FlowDir dir = seg.dst == sc->hosts[spec.server].address && seg.dport == spec.port ? FlowDir::kFromClient
+                                                                                       : FlowDir::kFromServer;
+    Firewall::Verdict verdict = v.fw->process(r.t, seg, dir, c);
+    if (verdict.new_entry != UINT32_MAX) {
+      v.slot[c] = verdict.new_entry;
+      v.live[c] = 1;
+      add(r.t, v.node,
+          fmt::format("a SYN creates an entry for {} (strict pickup: only a SYN may); it must see a packet at "
+                      "least every {} until the handshake completes, then every {}",
+                      sc->connections[c].name, secs(v.cfg->syn), secs(v.cfg->established)));
+    }
+    if (r.dir != CaptureDir::kForward) return;
+    if (!v.last_pass[c].is_never() && idle > v.longest_gap[c]) {
+      v.longest_gap[c] = idle;
+      v.gap_from[c] = v.last_pass[c];
+    }
+    v.last_pass[c] = r.t;
+    if (had && (r.why == NoteKind::kKeepaliveProbe || r.why == NoteKind::kAckOfProbe)) {
+      add(r.t, v.node,
+          fmt::format("passes {} on; the entry had been idle {} of its {} → refreshed, it would now expire at {}",
+                      r.why == NoteKind::kKeepaliveProbe ? "the probe" : "the answer", secs(idle),
+                      secs(v.cfg->established), format_seconds_us(r.t + v.cfg->established)),
+          fmt::format("fwd:{}:{}", v.node, packet_kind(r.why)));
+    }
+  }
+
+  void record(const TraceRecord& r) {
+    advance_to(r.t, true);
+    const Segment& g = r.seg;
+    ConnInfo& ci = conns[r.conn];
+    int s = side_of(r.conn, r.node);
+    bool host = is_host(r.node);
+
+    if (!host) {
+      size_t m = r.node - sc->hosts.size();
+      if (r.dir == CaptureDir::kForward || r.dir == CaptureDir::kDrop) firewall_pass(fws[m], r);
+      if (r.fate == NoteKind::kDropNoState || r.fate == NoteKind::kFirewallRstNoState) {
+        if (!ci.no_state)
+          ci.no_state = NoState{r.t, r.node, r.origin, r.why, r.fate == NoteKind::kFirewallRstNoState};
+      }
+    }
+    if (r.dir == CaptureDir::kOut && r.node == r.origin) {
+      std::string sig;
+      if (r.why == NoteKind::kKeepaliveProbe) sig = fmt::format("probe:{}:{}", r.node, r.why_a);
+      if (r.why == NoteKind::kAckOfProbe) sig = fmt::format("answer:{}", r.node);
+      add(r.t, r.node, explain_origin(r), sig);
+    }
+    if (r.fate != NoteKind::kNone) add(r.t, r.node, explain_fate(r));
+
+    if (host && s >= 0) {
+      SideInfo& si = ci.side[s];
+      if (r.dir == CaptureDir::kOut && g.has(tcp_flag::kAck)) {
+        si.rcv_nxt = g.ack;
+        si.rcv_nxt_known = true;
+      }
+      if (r.dir == CaptureDir::kIn) {
+        if (g.has(tcp_flag::kRst) && r.fate == NoteKind::kNone) {
+          bool exact = si.rcv_nxt_known && g.seq == si.rcv_nxt;
+          add(r.t, r.node,
+              exact ? fmt::format("the RST's seq {} is exactly rcv_nxt: accepted → the connection is reset; "
+                                  "the application's next call fails with ECONNRESET",
+                                  g.seq)
+                    : fmt::format("an RST with seq {} arrives (rcv_nxt {})", g.seq, si.rcv_nxt));
+        }
+        si.last_in_seq = g.seq;
+        if (r.fate == NoteKind::kNone && r.why != NoteKind::kKeepaliveProbe) si.last_rx = r.t;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ summary
+
+  std::string side_result(const ConnectionOutcome& o, int i) const {
+    const SideOutcome& so = o.side[i];
+    const SideInfo& si = conns[o.conn].side[i];
+    std::string who = fmt::format("{} ({})", side_name(static_cast<Side>(i)), si.name);
+    if (so.error != SocketError::kNone)
+      return fmt::format("{}: {} at {} ({})", who, socket_error_name(so.error), format_seconds_us(so.error_at),
+                         so.error_cause);
+    if (!so.connected) return who + ": never connected";
+    if (o.half_open)
+      return fmt::format("{}: still {}, no error: half-open. It learns that the connection is dead only when "
+                         "it next sends (or when its own keepalive probes)",
+                         who, tcp_state_name(so.state));
+    return fmt::format("{}: {}, no error", who, tcp_state_name(so.state));
+  }
+
+  std::string keepalive_plan(const SideInfo& si) const {
+    if (!si.keepalive) return fmt::format("{} had keepalive off", si.name);
+    return fmt::format("{} probes after keepidle {} = {}", si.name, secs(si.idle.value), si.idle.name);
+  }
+
+  void summary(const ConnectionOutcome& o, Time run_end) {
+    const ConnInfo& ci = conns[o.conn];
+    std::string head = fmt::format("== {}: {}", o.name, fate_name(o.fate));
+    if (!o.at.is_never()) head += fmt::format(" at {}", format_seconds_us(o.at));
+    if (!o.killer.empty()) head += fmt::format(", caused by {}", o.killer);
+    if (o.half_open) head += ", half-open";
+    fmt::print(out, "{}\n", head);
+    for (int i = 0; i < 2; ++i) fmt::print(out, "{}\n", wrap("  ", side_result(o, i), 4));
+
+    std::vector<std::string> para;
+    const Expiry* exp = nullptr;
+    for (const Expiry& e : ci.expiries)
+      if (o.at.is_never() || e.at <= o.at) {
+        exp = &e;
+        break;
+      }
+    if (exp != nullptr && o.fate != Fate::kAlive && o.fate != Fate::kClosed) {
+      std::string fw = node_name(exp->fw_node);
+      std::string text = fmt::format(
+          "What killed it: {} forgot the connection at {}, {} after the last packet it passed (its {} idle "
+          "timeout).",
+          fw, format_seconds_us(exp->at), secs(exp->timeout), exp->state);
+      std::vector<std::string> plans;
+      for (const SideInfo& si : ci.side) plans.push_back(keepalive_plan(si));
+      text += fmt::format(" Nothing crossed {} in time: {} and {}.", fw, plans[0], plans[1]);
+      if (ci.no_state)
+        text += fmt::format(" The next packet ({}, from {} at {}) found no state, and {} {}.",
+                            packet_kind(ci.no_state->why), node_name(ci.no_state->sender),
+                            format_seconds_us(ci.no_state->t), fw,
+                            ci.no_state->reset ? "answered it with an RST" : "dropped it silently");
+      para.push_back(text);
+      // The fix: keepidle below the timeout minus what can delay a probe.
+      const SideInfo* prober = nullptr;
+      for (const SideInfo& si : ci.side)
+        if (si.keepalive) {
+          prober = &si;
+          break;
+        }
+      const SideInfo& target = prober != nullptr ? *prober : ci.side[1];
+      Time granule = timer_slack(target, exp->timeout);
+      Time margin = granule + ci.rtt;
+      Time safe = Time::s((exp->timeout - margin).count_s());
+      std::string fix = fmt::format(
+          "What would have saved it: keepalive probes more often than {} forgets: keepidle below its {} "
+          "minus a margin. ",
+          fw, secs(exp->timeout));
+      if (granule > Time())
+        fix += fmt::format(fmt::runtime(wording(target.host).timer_note), fmt::arg("idle", secs(exp->timeout)),
+                           fmt::arg("granule", secs(granule)), fmt::arg("hz", target.hz), fmt::arg("os", target.os));
+      else
+        fix += fmt::format("{}'s timers are exact here", target.name);
+      fix += fmt::format(
+          ", and the path adds up to {} (a round trip), so keepidle ≤ {} on {} ({}, or {}){}.", secs(ci.rtt),
+          secs(safe), target.name, target.idle_option.empty() ? "the socket option" : target.idle_option,
+          target.idle_sysctl.empty() ? "the host's keepalive time" : target.idle_sysctl,
+          prober != nullptr ? "" : ", with SO_KEEPALIVE turned on");
+      if (prober != nullptr) {
+        Time gap = prober->idle.value + timer_slack(*prober, prober->idle.value) + ci.rtt;
+        fix += fmt::format(" Or raise {}'s idle timeout above {}'s keepidle plus that margin: more than {}.", fw,
+                           prober->name, secs(gap));
+      } else {
+        fix += fmt::format(" Or raise {}'s idle timeout above the longest silence the application allows.", fw);
+      }
+      para.push_back(fix);
+    } else if (o.fate == Fate::kTimedOut) {
+      int s = o.side[0].error == SocketError::kEtimedout ? 0 : 1;
+      const SideInfo& si = ci.side[s];
+      const SideInfo& peer = ci.side[1 - s];
+      bool keepalive = o.side[s].error_cause.find("keepalive") != std::string::npos;
+      std::string text = fmt::format("What killed it: {} stopped getting answers from {}", si.name, peer.name);
+      if (!o.killer.empty()) text += fmt::format(" (the cause: {})", o.killer);
+      text += ".";
+      for (const FaultSpec* f : faults)
+        if (f->at <= o.at) text += fmt::format(" At {}, {}.", format_seconds_us(f->at), fault_text(*f));
+      if (keepalive && si.keepalive) {
+        Time total = si.idle.value + si.intvl.value * si.count.count;
+        text += fmt::format(" {}'s keepalive noticed: its last acceptable segment arrived at {}, and it gave up "
+                            "{} later; at most ",
+                            si.name, format_seconds_us(si.last_rx), secs(o.at - si.last_rx));
+        text += fmt::format(fmt::runtime(wording(si.host).detect_bound), fmt::arg("os", si.os),
+                            fmt::arg("idle", secs(si.idle.value)),
+                            fmt::arg("count", si.count.count), fmt::arg("intvl", secs(si.intvl.value)),
+                            fmt::arg("total", secs(total)));
+        text += ".";
+        para.push_back(text);
+        para.push_back(
+            "This is keepalive doing its job: finding a peer that can no longer answer. No keepalive setting "
+            "keeps such a connection alive; smaller keepidle, keepintvl or keepcnt (or TCP_USER_TIMEOUT) only "
+            "make the application hear about it sooner.");
+      } else {
+        para.push_back(text + " Its retransmissions went unanswered until it gave up.");
+      }
+    } else if (o.fate == Fate::kAlive) {
+      std::string text = "It survived:";
+      bool any = false;
+      for (size_t n : ci.route) {
+        if (is_host(n)) continue;
+        const FwView& v = fws[n - sc->hosts.size()];
+        Time gap = v.longest_gap[o.conn];
+        Time since = v.last_pass[o.conn].is_never() ? Time() : run_end - v.last_pass[o.conn];
+        if (since > gap) gap = since;
+        text += fmt::format(" the longest time {} went without a packet of this connection was {}, below its "
+                            "idle timeout of {} by {}.",
+                            node_name(n), secs(gap), secs(v.cfg->established), secs(v.cfg->established - gap));
+        any = true;
+      }
+      if (!any) text += " nothing on its path forgets idle connections.";
+      for (const SideInfo& si : ci.side)
+        if (si.keepalive && si.last_probe != Time::never())
+          text += fmt::format(" {}'s keepalive probes (keepidle {}) kept it from going idle.", si.name,
+                              secs(si.idle.value));
+      para.push_back(text);
+    } else if (!o.killer.empty()) {
+      para.push_back(fmt::format("What ended it: {} ({}).", o.killer, fate_name(o.fate)));
+    }
+    for (const std::string& p : para) fmt::print(out, "{}\n", wrap("  ", p, 2));
+  }
+
+  // --------------------------------------------------------------- print
+
+  void print_line(const Line& l) {
+    std::string first = fmt::format("{:>{}} {}: ", format_seconds_us(l.t), kTimeWidth, l.node);
+    fmt::print(out, "{}\n", wrap(first, l.text, kTimeWidth + 3));
+  }
+
+  void print_lines() {
+    size_t i = 0;
+    while (i < lines.size()) {
+      size_t best_p = 0, best_k = 0;
+      for (size_t p = 1; p <= 6 && i + p <= lines.size(); ++p) {
+        bool ok = true;
+        for (size_t j = 0; j < p; ++j) ok = ok && !lines[i + j].signature.empty();
+        if (!ok) continue;
+        size_t k = 1;
+        for (;;) {
+          size_t base = i + k * p;
+          if (base + p > lines.size()) break;
+          bool same = true;
+          for (size_t j = 0; j < p && same; ++j) same = lines[base + j].signature == lines[i + j].signature;
+          if (!same) break;
+          ++k;
+        }
+        if (k >= 5 && k * p > best_k * best_p) {
+          best_p = p;
+          best_k = k;
+        }
+      }
+      if (best_k == 0) {
+        print_line(lines[i++]);
+        continue;
+      }
+      for (size_t j = 0; j < 2 * best_p; ++j) print_line(lines[i + j]);
+      size_t first = i + 2 * best_p, last = i + (best_k - 1) * best_p;  // cycles 3 .. k-1
+      Time lo = Time::never(), hi = Time();
+      for (size_t c = 2; c < best_k; ++c) {
+        Time d = lines[i + c * best_p].t - lines[i + (c - 1) * best_p].t;
+        lo = std::min(lo, d);
+        hi = std::max(hi, d);
+      }
+      std::string every = lo == hi ? secs(lo) : fmt::format("{} to {}", secs(lo), secs(hi));
+      std::string text = fmt::format("... the same {} repeat{} {} more times, from {} to {}, every {} ...",
+                                     best_p == 1 ? "line" : fmt::format("{} lines", best_p),
+                                     best_p == 1 ? "s" : "", best_k - 3, format_seconds_us(lines[first].t),
+                                     format_seconds_us(lines[last - 1].t), every);
+      fmt::print(out, "{}\n", wrap(std::string(kTimeWidth + 1, ' '), text, kTimeWidth + 1));
+      for (size_t j = 0; j < best_p; ++j) print_line(lines[last + j]);
+      i += best_k * best_p;
+    }
+  }
+
+  void end(const RunSummary& s) {
+    advance_to(s.end, false);
+    print_lines();
+    fmt::print(out, "\n");
+    for (const ConnectionOutcome& o : outcomes) summary(o, s.end);
+    fmt::print(out, "# end of run at {}\n", format_seconds_us(s.end));
+  }
+};
+
+ExplainSink::ExplainSink(std::FILE* out) : impl_(std::make_unique<Impl>(out)) {}
+ExplainSink::~ExplainSink() = default;
+void ExplainSink::begin(const Scenario& s) { impl_->begin(s); }
+void ExplainSink::record(const TraceRecord& r) { impl_->record(r); }
+void ExplainSink::outcome(const ConnectionOutcome& o) { impl_->outcomes.push_back(o); }
+void ExplainSink::end(const RunSummary& s) { impl_->end(s); }
+
+}  // namespace kasim
