@@ -6,6 +6,7 @@
 #   ./dev.sh plots                    build, then regenerate the seed scenarios' pictures in docs/img
 #   ./dev.sh fuzz [SECONDS]           libFuzzer (clang, ASan+UBSan) on the loader and on whole runs, SECONDS each (default 60)
 #   ./dev.sh determinism              every scenario's text and JSON output is byte-identical across build types
+#   ./dev.sh bench                    Release build; engine benchmark and the scenarios/bench workloads at several sizes
 #   ./dev.sh setup                    only install the Debian packages
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -83,6 +84,24 @@ case "$cmd" in
       done
     done
     rm -rf "$out"; echo "determinism: $n outputs identical across RelWithDebInfo and ASan builds and repeated runs" ;;
+  bench)
+    setup; build build-release -DCMAKE_BUILD_TYPE=Release
+    build-release/kasim_bench
+    tmp=$(mktemp -d)
+    size() {  # size FILE COUNT -> scaled copy
+      sed "s/^\(    count:\) [0-9]*$/\1 $2/" "$1" > "$tmp/$(basename "$1" .yaml)-$2.yaml"; echo "$tmp/$(basename "$1" .yaml)-$2.yaml"
+    }
+    echo "== small-day (typical scenario, including YAML parsing and startup)"
+    for i in 1 2 3; do /usr/bin/time -f "   %e s wall, %M KiB peak RSS" build-release/kasim run scenarios/bench/small-day.yaml --no-trace >/dev/null; done
+    for n in 1000 10000 100000; do
+      echo "== heartbeat-star N=$n"; build-release/kasim run "$(size scenarios/bench/heartbeat-star.yaml $n)" --no-trace --stats 2>&1 >/dev/null | sed 's/^/   /'
+    done
+    for n in 10000 100000 1000000; do
+      echo "== fleet-day N=$n"; build-release/kasim run "$(size scenarios/bench/fleet-day.yaml $n)" --no-trace --stats 2>&1 >/dev/null | sed 's/^/   /'
+    done
+    echo "== fleet-day-vanish N=1000000"
+    build-release/kasim run scenarios/bench/fleet-day-vanish.yaml --no-trace --stats 2>&1 >/dev/null | sed 's/^/   /'
+    rm -rf "$tmp" ;;
   *)
     sed -n '2,10p' "$0" >&2; exit 2 ;;
 esac

@@ -158,9 +158,9 @@ class Loader {
 
   void load(const YAML::Node& root) {
     if (!root.IsMap()) fail(root, fmt::format("a scenario must be a mapping of keys (name, duration, hosts, ...), got {}", type_name(root)));
-    static constexpr std::array<std::string_view, 11> kTop{"name",  "description", "duration",    "seed",   "hosts",
+    static constexpr std::array<std::string_view, 12> kTop{"name",  "description", "duration",    "seed",   "hosts",
                                                           "middleboxes", "links", "connections", "faults", "capture",
-                                                          "expect"};
+                                                          "sample_every", "expect"};
     check_keys(root, "the scenario", kTop);
     require(root, "duration", "the scenario");
     require(root, "hosts", "the scenario");
@@ -176,6 +176,10 @@ class Loader {
     load_connections(root["connections"]);
     if (root["faults"]) load_faults(root["faults"]);
     if (root["capture"]) load_capture(root["capture"]);
+    if (root["sample_every"]) {
+      s_.sample_every = duration(root["sample_every"], "sample_every");
+      if (s_.sample_every <= Time()) fail(root["sample_every"], "sample_every must be longer than 0s");
+    }
     if (root["expect"]) {
       s_.expect = parse_expectations(root["expect"], s_);
       for (auto it = root.begin(); it != root.end(); ++it)

@@ -37,6 +37,8 @@ struct HostRt {
 
 struct LinkRt {
   bool up = true;
+  uint64_t sampled_packets = 0;  // since the last sample
+  uint64_t sampled_probes = 0;
   Time delay;
   uint32_t loss_ppb = 0;
   Rng rng;
@@ -220,6 +222,21 @@ struct Simulator::Impl {
       if (first < sc.duration && first <= t.until) queue.push(first, EventKind::kAppAction, i);
     }
     for (uint32_t i = 0; i < sc.faults.size(); ++i) queue.push(sc.faults[i].at, EventKind::kFault, i);
+    if (sc.sample_every > Time() && sc.sample_every < sc.duration) queue.push(sc.sample_every, EventKind::kSample, 0);
+  }
+
+  void on_sample() {
+    SampleRecord r;
+    r.t = now;
+    r.interval = sc.sample_every;
+    for (const Firewall& fw : firewalls) r.middlebox_entries.push_back(fw.live_entries());
+    for (LinkRt& l : links) {
+      r.link_packets.push_back(l.sampled_packets);
+      r.link_probes.push_back(l.sampled_probes);
+      l.sampled_packets = l.sampled_probes = 0;
+    }
+    sink->sample(r);
+    if (now + sc.sample_every < sc.duration) queue.push(now + sc.sample_every, EventKind::kSample, 0);
   }
 
   void sync_timer(size_t ci, int side) {
@@ -300,6 +317,8 @@ struct Simulator::Impl {
       return;
     }
     emit_record(from, dir, p, fate, fate_a);
+    ++link.sampled_packets;
+    if (p.why == NoteKind::kKeepaliveProbe || p.why == NoteKind::kAckOfProbe) ++link.sampled_probes;
     uint32_t slot = alloc_packet();
     pool[slot] = p;
     queue.push(now + link.delay, EventKind::kPacketArrival, slot);
@@ -658,6 +677,7 @@ struct Simulator::Impl {
           break;
         case EventKind::kFault: on_fault(sc.faults[e.target]); break;
         case EventKind::kConnectionOpen: on_connection_open(e.target); break;
+        case EventKind::kSample: on_sample(); break;
         case EventKind::kEndOfRun: break;
       }
     }

@@ -211,6 +211,18 @@ void TextSink::fleet(const FleetOutcome& f) {
   fmt::print(out_, "{}\n", format_fleet_text(f));
 }
 
+void TextSink::sample(const SampleRecord& r) {
+  const Scenario& s = *scenario_;
+  std::string line = fmt::format("# sample {}:", r.t);
+  for (size_t m = 0; m < r.middlebox_entries.size(); ++m)
+    line += fmt::format(" {} {} entries;", s.middleboxes[m].name, r.middlebox_entries[m]);
+  for (size_t l = 0; l < r.link_packets.size(); ++l)
+    line += fmt::format(" {}-{} {} packets ({} keepalive) in {};", s.links[l].a, s.links[l].b, r.link_packets[l],
+                        r.link_probes[l], format_duration(r.interval));
+  line.back() = '\n';
+  std::fputs(line.c_str(), out_);
+}
+
 void TextSink::end(const RunSummary& s) {
   fmt::print(out_, "# end of run at {}: {} packets\n", s.end, s.packets);
 }
@@ -320,6 +332,18 @@ void JsonSink::fleet(const FleetOutcome& f) {
              "\"first_end\":{},\"last_end\":{},\"killers\":{{{}}},\"keepalive_probes\":{{\"client\":{},\"server\":{}}}}}\n",
              json_string(f.name), f.count, fates, f.half_open, json_time(f.first_end), json_time(f.last_end), killers,
              f.keepalive_probes[0], f.keepalive_probes[1]);
+}
+
+void JsonSink::sample(const SampleRecord& r) {
+  const Scenario& s = *scenario_;
+  std::string mbs, links;
+  for (size_t m = 0; m < r.middlebox_entries.size(); ++m)
+    mbs += fmt::format("{}{}:{}", m ? "," : "", json_string(s.middleboxes[m].name), r.middlebox_entries[m]);
+  for (size_t l = 0; l < r.link_packets.size(); ++l)
+    links += fmt::format("{}{}:{{\"packets\":{},\"keepalive\":{}}}", l ? "," : "",
+                         json_string(s.links[l].a + "-" + s.links[l].b), r.link_packets[l], r.link_probes[l]);
+  fmt::print(out_, "{{\"type\":\"sample\",\"t\":{},\"interval\":{},\"middleboxes\":{{{}}},\"links\":{{{}}}}}\n",
+             json_time(r.t), json_time(r.interval), mbs, links);
 }
 
 void JsonSink::end(const RunSummary& s) {

@@ -30,6 +30,7 @@ enum class EventKind : uint8_t {
   kAppAction,       // target: traffic-step index
   kFault,           // target: fault index
   kConnectionOpen,  // target: connection index
+  kSample,          // periodic occupancy / load sample
   kEndOfRun,
 };
 

@@ -123,6 +123,9 @@ struct Scenario {
   std::vector<ConnectionSpec> connections;
   std::vector<FaultSpec> faults;
   std::vector<std::string> capture;  // node names; empty: every node
+  // Every this often the run reports each middlebox's table occupancy and
+  // the packets each link carried since the last sample (zero: never).
+  Time sample_every;
   Expectations expect;               // the `expect:` block (docs/expectations.md)
 
   // Node numbering used by the simulator and the topology: hosts first, then

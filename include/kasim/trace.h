@@ -80,6 +80,16 @@ struct FleetOutcome {
   uint64_t keepalive_probes[2] = {};  // sent by all clients, all servers
 };
 
+// A periodic sample (scenario key sample_every): middlebox table occupancy
+// and what each link carried during the interval that ends at `t`.
+struct SampleRecord {
+  Time t;
+  Time interval;
+  std::vector<uint64_t> middlebox_entries;  // per middlebox: live entries
+  std::vector<uint64_t> link_packets;       // per link: packets put on it in the interval
+  std::vector<uint64_t> link_probes;        // per link: of those, keepalive probes and their answers
+};
+
 struct RunSummary {
   Time end;
   uint64_t events = 0;          // events executed (stale timer events not counted)
@@ -94,6 +104,7 @@ class TraceSink {
   virtual void record(const TraceRecord&) {}
   virtual void outcome(const ConnectionOutcome&) {}
   virtual void fleet(const FleetOutcome&) {}
+  virtual void sample(const SampleRecord&) {}
   virtual void end(const RunSummary&) {}
   // False when the sink wants no per-packet records (nothing is formatted).
   virtual bool wants_records() const { return true; }
@@ -111,6 +122,7 @@ class TextSink : public TraceSink {
   void record(const TraceRecord& r) override;
   void outcome(const ConnectionOutcome& o) override;
   void fleet(const FleetOutcome& f) override;
+  void sample(const SampleRecord& r) override;
   void end(const RunSummary& s) override;
 
  private:
@@ -127,6 +139,7 @@ class JsonSink : public TraceSink {
   void record(const TraceRecord& r) override;
   void outcome(const ConnectionOutcome& o) override;
   void fleet(const FleetOutcome& f) override;
+  void sample(const SampleRecord& r) override;
   void end(const RunSummary& s) override;
 
  private:
@@ -140,10 +153,12 @@ class MemorySink : public TraceSink {
   void record(const TraceRecord& r) override { records.push_back(r); }
   void outcome(const ConnectionOutcome& o) override { outcomes.push_back(o); }
   void fleet(const FleetOutcome& f) override { fleets.push_back(f); }
+  void sample(const SampleRecord& r) override { samples.push_back(r); }
   void end(const RunSummary& s) override { summary = s; }
   std::vector<TraceRecord> records;
   std::vector<ConnectionOutcome> outcomes;
   std::vector<FleetOutcome> fleets;
+  std::vector<SampleRecord> samples;
   RunSummary summary;
 };
 
@@ -155,6 +170,7 @@ class TeeSink : public TraceSink {
   void record(const TraceRecord& r) override { for (auto* k : sinks_) if (k->wants_records()) k->record(r); }
   void outcome(const ConnectionOutcome& o) override { for (auto* k : sinks_) k->outcome(o); }
   void fleet(const FleetOutcome& f) override { for (auto* k : sinks_) k->fleet(f); }
+  void sample(const SampleRecord& r) override { for (auto* k : sinks_) k->sample(r); }
   void end(const RunSummary& s) override { for (auto* k : sinks_) k->end(s); }
   bool wants_records() const override {
     for (auto* k : sinks_) if (k->wants_records()) return true;
