@@ -21,6 +21,9 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
       cmd::add_profiles(app),
       cmd::add_middleboxes(app),
       cmd::add_check(app),
+      cmd::add_tune(app),
+      cmd::add_sweep(app),
+      cmd::add_merge(app),
   };
 
   try {

@@ -22,5 +22,8 @@ Registration add_run(CLI::App& app);
 Registration add_profiles(CLI::App& app);
 Registration add_middleboxes(CLI::App& app);
 Registration add_check(CLI::App& app);
+Registration add_tune(CLI::App& app);
+Registration add_sweep(CLI::App& app);
+Registration add_merge(CLI::App& app);
 
 }  // namespace kasim::cmd

@@ -67,4 +67,15 @@ Time LinuxClock::timer_fire_time(Time now, uint64_t delay, ArmContext ctx) const
   return time_of(fire);
 }
 
+Time LinuxClock::granule(uint64_t delay) const {
+  if (hz_ == 0) return Time();
+  int lvl = depth_ - 1;
+  for (int n = 1; n < depth_; ++n)
+    if (delay < lvl_start(n)) {
+      lvl = n - 1;
+      break;
+    }
+  return to_time(uint64_t{1} << lvl_shift(lvl));
+}
+
 }  // namespace kasim

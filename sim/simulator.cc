@@ -10,6 +10,7 @@
 #include "kasim/firewall.h"
 #include "kasim/linux_timer.h"
 #include "kasim/rng.h"
+#include "kasim/route.h"
 #include "kasim/topology.h"
 
 namespace kasim {
@@ -132,11 +133,10 @@ struct Simulator::Impl {
         hosts[i].slowtimo = SlowtimoClock(phase, period);
       }
     }
-    Topology topo(sc.node_count());
+    Topology topo = build_topology(sc);  // route.h: `kasim tune` walks the same routes
     links.resize(sc.links.size());
     for (size_t i = 0; i < sc.links.size(); ++i) {
       const LinkSpec& l = sc.links[i];
-      topo.add_link(sc.node_index(l.a), sc.node_index(l.b), l.delay);
       links[i].delay = l.delay;
       links[i].loss_ppb = l.loss_ppb;
       links[i].rng = Rng::stream(sc.seed, "link-loss", i);

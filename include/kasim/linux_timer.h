@@ -52,6 +52,10 @@ class LinuxClock {
   // The time at which a timer armed at `now` with a delay of `delay` jiffies
   // fires, after the wheel's rounding.
   Time timer_fire_time(Time now, uint64_t delay, ArmContext ctx) const;
+  // The wheel level's granularity for a timer armed `delay` jiffies ahead:
+  // it fires more than 0 and at most this much after its nominal expiry
+  // (zero for ideal timers). For margins (`kasim tune`).
+  Time granule(uint64_t delay) const;
 
  private:
   int hz_ = 0;
