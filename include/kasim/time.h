@@ -64,7 +64,7 @@ std::optional<Time> parse_duration(std::string_view text, std::string* error);
 // (the precision traces use). Negative values get a leading '-'.
 std::string format_seconds_us(Time t);
 // The shortest exact spelling that parse_duration reads back: "2h", "1h30m",
-// "75s", "1.5s", "500us", "0s".
+// "1m15s", "1.500s", "500us", "0s" (seconds with a fraction keep milliseconds).
 std::string format_duration(Time t);
 
 }  // namespace kasim
