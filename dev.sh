@@ -82,6 +82,13 @@ case "$cmd" in
         fi
         n=$((n+1))
       done
+      build/kasim run "$f" --pcap "$out/a.pcap" >/dev/null && build-asan/kasim run "$f" --pcap "$out/b.pcap" >/dev/null
+      for p in "$out"/a.*.pcap; do
+        [ -e "$p" ] || continue
+        if ! cmp -s "$p" "${p/\/a./\/b.}"; then echo "dev.sh: $f: $(basename "$p") differs between build types" >&2; exit 1; fi
+        n=$((n+1))
+      done
+      rm -f "$out"/*.pcap
     done
     rm -rf "$out"; echo "determinism: $n outputs identical across RelWithDebInfo and ASan builds and repeated runs" ;;
   bench)

@@ -612,6 +612,11 @@ class Loader {
       s_.connections.push_back(std::move(c));
     }
     if (s_.connections.empty()) fail(conns, "connections must list at least one connection");
+    uint64_t total = 0;
+    for (const ConnectionSpec& c : s_.connections) total += c.count;
+    if (total > static_cast<uint64_t>(kMaxFleet))
+      fail(conns, fmt::format("the connections add up to {} (fleets included); a run holds at most {} (about 1.5 KiB "
+                              "of memory each)", total, kMaxFleet));
   }
 
   // count / open_within / vanish: one entry standing for many connections.

@@ -125,3 +125,11 @@ TEST_CASE("bench scenarios run at a small size") {
     CHECK(res.summary.events > 0);
   }
 }
+
+TEST_CASE("fleet: the total number of connections is bounded at load time, not by the OOM killer") {
+  std::string y = fleet("");
+  std::string two = y + "  - { name: more, client: clients, server: server, port: 444, count: 9999950 }\n";
+  CHECK(load_error(two) ==
+        "test.yaml:14:3: the connections add up to 10000050 (fleets included); a run holds at most 10000000 (about "
+        "1.5 KiB of memory each)");
+}
