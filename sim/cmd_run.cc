@@ -47,6 +47,8 @@ class OutcomesOnly : public TraceSink {
   explicit OutcomesOnly(TraceSink& inner) : inner_(inner) {}
   void begin(const Scenario& s) override { inner_.begin(s); }
   void outcome(const ConnectionOutcome& o) override { inner_.outcome(o); }
+  void fleet(const FleetOutcome& f) override { inner_.fleet(f); }
+  void sample(const SampleRecord& r) override { inner_.sample(r); }
   void end(const RunSummary& s) override { inner_.end(s); }
   bool wants_records() const override { return false; }
 

@@ -112,3 +112,10 @@ TEST_CASE("cli: `kasim profiles --middleboxes` is the middlebox listing") {
   CHECK(r.out == describe_middlebox_profiles());
   CHECK(cli({"profiles", "--middleboxes", "aix"}).code == 2);
 }
+
+TEST_CASE("cli: --no-trace still prints outcomes, fleets and samples") {
+  CliResult r = cli({"run", std::string(KASIM_SOURCE_DIR) + "/scenarios/fleet-vanishing-peers.yaml", "--no-trace"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("devices (fleet of 1000): 792 alive, 208 timed-out") != std::string::npos);
+  CHECK(r.out.find("# sample 1800.000000: fw 1000 entries") != std::string::npos);
+}
