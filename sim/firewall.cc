@@ -71,6 +71,15 @@ Firewall::Verdict Firewall::process(Time now, const Segment& seg) {
   FlowKey key = FlowKey::of(seg);
   auto it = index_.find(key);
   Entry* e = it == index_.end() ? nullptr : &entries_[it->second];
+  // An entry whose timeout shrank (SYN 120 s -> established) may be past its
+  // deadline before its expiry check runs; the lookup decides, as conntrack's
+  // nf_ct_is_expired() does at lookup.
+  if (e != nullptr && e->state != FlowState::kExpired && now >= e->last_seen + timeout_of(e->state)) {
+    e->expired_at = e->last_seen + timeout_of(e->state);
+    e->state = FlowState::kExpired;
+    e->timer.cancel();
+    --live_;
+  }
   bool live = e != nullptr && e->state != FlowState::kExpired;
 
   if (!live) {
