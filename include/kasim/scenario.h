@@ -29,6 +29,11 @@ struct HostSpec {
   const OsProfile* os = nullptr;
   Ipv4 address = 0;
   int hz = -1;  // -1: the OS profile's default
+  // Where time 0 falls on the host's jiffies clock: the time since jiffies
+  // was 0 (jiffies(0) = phase / tick, the rest is the offset inside that
+  // jiffy). Unset: drawn from the seed. `kasim lab` sets it to the real
+  // kernel's phase so timer-wheel rounding is predicted exactly.
+  std::optional<Time> jiffies_phase;
   HostTunables tunables;
   SourceMark mark;
 };
