@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(cmake ninja-build g++ libboost-graph-dev libyaml-cpp-dev libfmt-dev doctest-dev libcli11-dev
-          nlohmann-json3-dev libpcap-dev python3)
+          nlohmann-json3-dev libpcap-dev python3
+          iproute2 tcpdump nftables conntrack)  # the last four: `kasim lab` and tests/kernel
 
 setup() {
   local missing=()

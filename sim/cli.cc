@@ -18,6 +18,7 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
   // The subcommand table: one line per command, each in sim/cmd_*.cc.
   std::vector<cmd::Registration> commands{
       cmd::add_run(app),
+      cmd::add_lab(app),
   };
 
   try {

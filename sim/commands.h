@@ -19,5 +19,6 @@ struct Registration {
 };
 
 Registration add_run(CLI::App& app);
+Registration add_lab(CLI::App& app);
 
 }  // namespace kasim::cmd
