@@ -42,7 +42,11 @@ case "$cmd" in
     if [ $# -eq 0 ]; then exec build/kasim run; else exec build/kasim run "$@"; fi ;;
   test)
     setup; build build -DKASIM_WERROR=ON
-    cd build && ctest --output-on-failure ;;
+    cd build
+    rc=0; ctest --output-on-failure || rc=$?
+    # ctest does not print why a test was skipped; the kernel suite says it in its output.
+    grep -h '^SKIPPED:' Testing/Temporary/LastTest.log >&2 || true
+    exit $rc ;;
   test-sanitize)
     setup; build build-asan -DKASIM_SANITIZE=ON -DKASIM_WERROR=ON
     cd build-asan && ctest --output-on-failure ;;
