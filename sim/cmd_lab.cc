@@ -411,7 +411,7 @@ int lab(const LabArgs& a, std::FILE* out, std::FILE* err) {
 
   // Default tolerance: one jiffy (a timer expiry that runs one tick late, seen
   // on this kernel) plus 1 ms for wakeups of the capture and application
-  // processes. See docs/lab.md for the measurements.
+  // processes. Measurements: README, "Checking a prediction on the real kernel".
   Time tol = tolerance.value_or(tick + Time::ms(1));
   LabComparison cmp = compare_traces(model, predicted, real, tol);
   std::vector<LabAppRow> app = compare_app_events(model, pred_app, real_app, tol);
