@@ -24,6 +24,7 @@ int run_cli(int argc, const char* const* argv, std::FILE* out, std::FILE* err) {
       cmd::add_tune(app),
       cmd::add_sweep(app),
       cmd::add_merge(app),
+      cmd::add_lab(app),
   };
 
   try {

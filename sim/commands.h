@@ -25,5 +25,6 @@ Registration add_check(CLI::App& app);
 Registration add_tune(CLI::App& app);
 Registration add_sweep(CLI::App& app);
 Registration add_merge(CLI::App& app);
+Registration add_lab(CLI::App& app);
 
 }  // namespace kasim::cmd

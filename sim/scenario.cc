@@ -212,7 +212,8 @@ class Loader {
   void load_hosts(const YAML::Node& hosts) {
     expect_map(hosts, "hosts");
     if (hosts.size() == 0) fail(hosts, "hosts must name at least one host");
-    static constexpr std::array<std::string_view, 6> kKeys{"os", "address", "hz", "sysctl", "tick_phase", "tick_period"};
+    static constexpr std::array<std::string_view, 7> kKeys{"os",         "address",   "hz",         "jiffies_phase",
+                                                           "sysctl",     "tick_phase", "tick_period"};
     for (auto it = hosts.begin(); it != hosts.end(); ++it) {
       HostSpec h;
       h.name = scalar(it->first, "a host name");
@@ -247,6 +248,11 @@ class Loader {
           fail(body["hz"], fmt::format("hz must divide one second in whole nanoseconds (e.g. 100, 250, 300, 1000), got {}", h.hz));
       }
       load_tick_grid(body, h);
+      if (body["jiffies_phase"]) {
+        if (h.os->default_hz == 0 || h.hz == 0)
+          fail(body["jiffies_phase"], "jiffies_phase needs a host with a jiffies clock (hz > 0)");
+        h.jiffies_phase = duration(body["jiffies_phase"], "jiffies_phase");
+      }
       if (body["sysctl"]) load_sysctls(body["sysctl"], h);
       s_.hosts.push_back(std::move(h));
     }

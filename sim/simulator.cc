@@ -134,9 +134,13 @@ struct Simulator::Impl {
       int hz = h.hz >= 0 ? h.hz : h.os->default_hz;
       Rng r = Rng::stream(sc.seed, "host-clock", i);
       if (hz > 0) {
-        uint64_t start = r.below(uint64_t{1} << 32);
         Time tick = Time::ns(1'000'000'000 / hz);
-        hosts[i].clock = LinuxClock(hz, start, Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(tick.count_ns())))));
+        if (h.jiffies_phase) {
+          hosts[i].clock = LinuxClock(hz, static_cast<uint64_t>(*h.jiffies_phase / tick), *h.jiffies_phase % tick);
+        } else {
+          uint64_t start = r.below(uint64_t{1} << 32);
+          hosts[i].clock = LinuxClock(hz, start, Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(tick.count_ns())))));
+        }
       }
       if (h.os->timer == TimerModel::kSlowtimo) {
         Time period = h.tick_period.value_or(h.os->tick);

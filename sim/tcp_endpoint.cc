@@ -608,7 +608,11 @@ void TcpEndpoint::rtt_sample(Time rtt) {
     rtt_seq_ = snd_nxt_;
   }
   // __tcp_set_rto(): srtt + rttvar, bounded by TCP_RTO_MAX.
-  rto_ = std::min(Time::us((srtt_us_ >> 3) + rttvar_us_), cfg_.os->rto_max);
+  // tcp_set_rto(): icsk_rto is kept in whole jiffies (usecs_to_jiffies rounds
+  // up) and backoff doubles that jiffies value; converting only when arming
+  // predicted 401 jiffies where Linux waits 408 (found by `kasim lab`).
+  Time rto_exact = Time::us((srtt_us_ >> 3) + rttvar_us_);
+  rto_ = std::min(cfg_.clock->to_time(time_to_jiffies(*cfg_.clock, rto_exact)), cfg_.os->rto_max);
 }
 
 void TcpEndpoint::rearm_rto(Time now, ArmContext ctx) {

@@ -119,3 +119,32 @@ TEST_CASE("cli: --no-trace still prints outcomes, fleets and samples") {
   CHECK(r.out.find("devices (fleet of 1000): 792 alive, 208 timed-out") != std::string::npos);
   CHECK(r.out.find("# sample 1800.000000: fw 1000 entries") != std::string::npos);
 }
+
+TEST_CASE("cli: `kasim lab` refuses what it cannot re-enact, naming the culprit, before touching the system") {
+  fs::path d = temp_dir();
+  fs::path f = d / "lossy.yaml";
+  std::ofstream(f) << R"(
+name: lossy
+duration: 5s
+hosts: { a: {}, b: {} }
+links: [ { between: [a, b], delay: 1ms, loss: 1% } ]
+connections: [ { name: c, client: a, server: b, port: 80 } ]
+)";
+  CliResult r = cli({"lab", f.string()});
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("link a-b: random loss cannot be re-enacted") != std::string::npos);
+  fs::path g = d / "reboot.yaml";
+  std::ofstream(g) << R"(
+name: reboot
+duration: 5s
+hosts: { a: {}, b: {} }
+links: [ { between: [a, b], delay: 1ms } ]
+connections: [ { name: c, client: a, server: b, port: 80 } ]
+faults: [ { at: 1s, host: b, action: reboot } ]
+)";
+  r = cli({"lab", g.string()});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("host 'b': the reboot fault cannot be re-enacted") != std::string::npos);
+  fs::remove_all(d);
+}

@@ -141,3 +141,42 @@ connections:
   auto drops = r.at("fw", CaptureDir::kDrop);
   CHECK(drops.size() == 10);  // 9 probes + the RST
 }
+
+TEST_CASE("firewall: an entry past its deadline is expired at lookup, before its expiry check runs") {
+  // The check was scheduled for the SYN timeout (120 s); the established
+  // timeout (4 s) is shorter, so the lookup itself must find the entry dead
+  // (conntrack's nf_ct_is_expired() at lookup). Found by `kasim lab`.
+  FirewallConfig cfg;
+  cfg.established = Time::s(4);
+  Firewall fw(cfg);
+  process(fw, Time(), seg(kSyn, 1, 0));
+  process(fw, Time::ms(1), seg(kSyn | kAck, 9, 2, true));
+  CHECK(process(fw, Time::s(4), seg(kAck, 2, 10)).forward);  // refreshed at 4.000 s, due 8.000 s
+  CHECK(fw.live_entries() == 1);
+  auto v = process(fw, Time::s(8), seg(kAck, 10, 2, true));
+  CHECK_FALSE(v.forward);
+  CHECK(v.note == NoteKind::kDropNoState);
+  CHECK(v.a == Time::s(8).count_ns());
+  CHECK(fw.live_entries() == 0);
+  CHECK(fw.check_expiry(Time::s(120), 0).is_never());
+  CHECK(fw.live_entries() == 0);
+}
+
+TEST_CASE("scenario: a firewall timeout shorter than the SYN timeout expires on time") {
+  Run r = run_yaml(R"(
+name: t
+duration: 9s
+hosts:
+  a: { hz: 0 }
+  b: { hz: 0 }
+middleboxes:
+  fw: { type: firewall, idle_timeout: 4s, on_expiry: drop }
+links: [ { between: [a, fw], delay: 0s }, { between: [fw, b], delay: 0s } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, keepalive: { server: { idle: 5s, interval: 1s, count: 2 } } }
+)");
+  const auto& o = r.outcome();
+  CHECK(o.fate == Fate::kTimedOut);
+  CHECK(o.killer == "fw");
+  CHECK(r.at("fw", CaptureDir::kDrop).size() == 3);  // 2 probes + the RST
+}

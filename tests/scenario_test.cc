@@ -141,3 +141,36 @@ TEST_CASE("a missing file is a diagnostic, not a crash") {
   CHECK_FALSE(r.scenario);
   CHECK(r.error.to_string() == "/nonexistent/x.yaml: cannot read the file (does it exist?)");
 }
+
+TEST_CASE("scenario: jiffies_phase pins a host's jiffies clock") {
+  const char* base = R"(
+name: t
+duration: 20s
+hosts:
+  a: { hz: 250 PHASE }
+  b: { hz: 250 }
+links: [ { between: [a, b], delay: 1ms } ]
+connections:
+  - { name: c, client: b, server: a, port: 80, keepalive: { server: { idle: 5s, interval: 1s, count: 1 } } }
+)";
+  auto with = [&](std::string phase) {
+    std::string y = base;
+    y.replace(y.find("PHASE"), 5, phase);
+    return y;
+  };
+  // The first probe is armed at 2 ms (the handshake ACK), for 1250 jiffies on
+  // the 64-jiffy level: it fires at the first multiple of 64 jiffies after
+  // jiffy(2 ms) + 1250. Phase 0: jiffy 0 at time 0 -> 1280 jiffies = 5.12 s.
+  Run r0 = run_yaml(with(", jiffies_phase: 0s"));
+  auto p0 = r0.with(NoteKind::kKeepaliveProbe, "a", CaptureDir::kOut);
+  REQUIRE(p0.size() >= 1);
+  CHECK(t(p0[0].t) == "5.120000");
+  // Phase 100 ms (25 jiffies): the same grid point is 100 ms earlier in run time.
+  Run r1 = run_yaml(with(", jiffies_phase: 100ms"));
+  auto p1 = r1.with(NoteKind::kKeepaliveProbe, "a", CaptureDir::kOut);
+  REQUIRE(p1.size() >= 1);
+  CHECK(t(p1[0].t) == "5.020000");
+  std::string ideal = with("");
+  ideal.replace(ideal.find("hz: 250"), 7, "hz: 0, jiffies_phase: 1s");
+  CHECK(load_error(ideal).find("jiffies_phase needs a host with a jiffies clock") != std::string::npos);
+}

@@ -229,3 +229,32 @@ faults: [ { at: 0s, link: [a, b], state: down } ]
   CHECK(t(r.outcome().side[0].error_at) == "127.000000");
   CHECK(r.outcome().fate == Fate::kTimedOut);
 }
+
+TEST_CASE("retransmission: the RTO is whole jiffies and backoff doubles the jiffies (Linux icsk_rto)") {
+  // RTT 3 ms: srtt + rttvar = 203 ms -> usecs_to_jiffies = 51 jiffies at HZ=250
+  // = 204 ms, then 408, 816, 1632 ms. Measured on Linux 6.18 (`kasim lab`,
+  // tests/kernel/blackhole-write-uto.yaml): the 4th RTO fires 416 jiffies
+  // after the 3rd (408 rounded up on the wheel's 8-jiffy level), not 408.
+  Run r = kasim::test::run_yaml(R"(
+name: t
+duration: 10s
+hosts:
+  a: { hz: 250 }
+  b: { hz: 250 }
+links: [ { between: [a, b], delay: 1500us } ]
+connections:
+  - name: c
+    client: a
+    server: b
+    port: 80
+    traffic: [ { at: 1s, from: server, bytes: 10 } ]
+faults:
+  - { at: 500ms, host: b, action: block-from, peer: a }
+)");
+  auto rtx = r.with(NoteKind::kDataRetransmit, "b", CaptureDir::kOut);
+  REQUIRE(rtx.size() >= 4);
+  CHECK(rtx[0].why_b == 204000);
+  CHECK(rtx[1].why_b == 408000);
+  CHECK(rtx[2].why_b == 816000);
+  CHECK(rtx[3].why_b == 1632000);
+}

@@ -29,6 +29,11 @@ struct HostSpec {
   // Slowtimo profiles (AIX): the host's 500 ms protocol-timer grid. Unset
   // phase: drawn from the seed; unset period: the profile's tick.
   std::optional<Time> tick_phase, tick_period;
+  // Where time 0 falls on the host's jiffies clock: the time since jiffies
+  // was 0 (jiffies(0) = phase / tick, the rest is the offset inside that
+  // jiffy). Unset: drawn from the seed. `kasim lab` sets it to the real
+  // kernel's phase so timer-wheel rounding is predicted exactly.
+  std::optional<Time> jiffies_phase;
   HostTunables tunables;
   SourceMark mark;
 };
