@@ -112,10 +112,8 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
   }
   // The story needs every node's view (firewall expiries, drops), whatever
   // the scenario's capture list says; the pcap files above keep to that list.
-  if (a.explain) {
-    lr.scenario->capture.clear();
-    lr.scenario->capture_none = false;
-  }
+  // (`capture: []` still means no packets at all: a fleet is told as a summary.)
+  if (a.explain) lr.scenario->capture.clear();
   auto start = std::chrono::steady_clock::now();
   RunLimits limits;
   limits.max_events = a.max_events;

@@ -107,6 +107,17 @@ std::string errno_phrase(const SideOutcome& so) {
   return fmt::format("{} at {}", socket_error_name(so.error), format_expect_time(so.error_at));
 }
 
+// Adds each line of `text` to `lines`, indented by two spaces.
+void append_indented(std::vector<std::string>& lines, const std::string& text) {
+  size_t start = 0;
+  for (;;) {
+    size_t nl = text.find('\n', start);
+    lines.push_back("  " + text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+}
+
 AssertionResult check_outcome(const Scenario& s, const Expectations& e, const OutcomeAssertion& a,
                               const MemorySink& run) {
   AssertionResult r;
@@ -129,14 +140,7 @@ AssertionResult check_outcome(const Scenario& s, const Expectations& e, const Ou
     r.actual = fmt::format("{}", got);
     if (!r.passed) {
       r.context.push_back("outcome:");
-      std::string text = format_fleet_text(*f);
-      size_t start = 0;
-      for (;;) {
-        size_t nl = text.find('\n', start);
-        r.context.push_back("  " + text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-        if (nl == std::string::npos) break;
-        start = nl + 1;
-      }
+      append_indented(r.context, format_fleet_text(*f));
     }
     return r;
   }
@@ -192,14 +196,7 @@ AssertionResult check_outcome(const Scenario& s, const Expectations& e, const Ou
   }
   if (!r.passed) {
     r.context.push_back("outcome:");
-    std::string text = format_outcome_text(s, *o);
-    size_t start = 0;
-    for (;;) {
-      size_t nl = text.find('\n', start);
-      r.context.push_back("  " + text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-      if (nl == std::string::npos) break;
-      start = nl + 1;
-    }
+    append_indented(r.context, format_outcome_text(s, *o));
   }
   return r;
 }

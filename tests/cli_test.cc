@@ -8,40 +8,14 @@
 #include <sstream>
 #include <vector>
 
+#include "cli_util.h"
 #include "test_util.h"
 
 using namespace kasim;
+using namespace kasim::test;
 namespace fs = std::filesystem;
 
 namespace {
-struct CliResult {
-  int code;
-  std::string out, err;
-};
-
-std::string slurp(std::FILE* f) {
-  std::fflush(f);
-  std::rewind(f);
-  std::string s;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
-  return s;
-}
-
-CliResult cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "kasim");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  std::FILE* out = std::tmpfile();
-  std::FILE* err = std::tmpfile();
-  int code = run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
-  CliResult r{code, slurp(out), slurp(err)};
-  std::fclose(out);
-  std::fclose(err);
-  return r;
-}
-
 fs::path temp_dir() {
   fs::path d = fs::temp_directory_path() / ("kasim-cli-test-" + std::to_string(::getpid()));
   fs::create_directories(d);

@@ -12,6 +12,7 @@
 #include "test_util.h"
 
 using namespace kasim;
+using namespace kasim::test;
 namespace fs = std::filesystem;
 
 namespace {
@@ -25,28 +26,7 @@ std::string slurp(const fs::path& p) {
 // As `kasim run --explain` does: every node is a capture point.
 std::string explain(Scenario s) {
   s.capture.clear();
-  char* buf = nullptr;
-  size_t len = 0;
-  std::FILE* f = open_memstream(&buf, &len);
-  {
-    ExplainSink sink(f);
-    Simulator sim(s);
-    sim.run(sink);
-  }
-  std::fclose(f);
-  std::string out(buf, len);
-  std::free(buf);
-  return out;
-}
-
-std::string first_difference(const std::string& want, const std::string& got) {
-  std::istringstream a(want), b(got);
-  std::string la, lb;
-  for (int n = 1;; ++n) {
-    bool ea = !std::getline(a, la), eb = !std::getline(b, lb);
-    if (ea && eb) return "identical";
-    if (ea != eb || la != lb) return "line " + std::to_string(n) + ":\n  expected: " + la + "\n  actual:   " + lb;
-  }
+  return render(s, [](std::FILE* f) { return std::make_unique<ExplainSink>(f); });
 }
 
 // The story with its line wrapping undone (newline + indentation -> one space), for searching.

@@ -12,6 +12,7 @@
 #include "test_util.h"
 
 using namespace kasim;
+using namespace kasim::test;
 namespace fs = std::filesystem;
 
 namespace {
@@ -23,29 +24,7 @@ std::string read_file(const fs::path& p) {
 }
 
 std::string run_text(const Scenario& s) {
-  char* buf = nullptr;
-  size_t len = 0;
-  std::FILE* f = open_memstream(&buf, &len);
-  {
-    TextSink sink(f);
-    Simulator sim(s);
-    sim.run(sink);
-  }
-  std::fclose(f);
-  std::string out(buf, len);
-  std::free(buf);
-  return out;
-}
-
-// First differing line, for a readable failure.
-std::string first_difference(const std::string& want, const std::string& got) {
-  std::istringstream a(want), b(got);
-  std::string la, lb;
-  for (int n = 1;; ++n) {
-    bool ea = !std::getline(a, la), eb = !std::getline(b, lb);
-    if (ea && eb) return "identical";
-    if (ea != eb || la != lb) return "line " + std::to_string(n) + ":\n  expected: " + la + "\n  actual:   " + lb;
-  }
+  return render(s, [](std::FILE* f) { return std::make_unique<TextSink>(f); });
 }
 }  // namespace
 

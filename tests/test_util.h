@@ -1,6 +1,10 @@
 // Helpers shared by the tests: load a scenario from text, run it in memory.
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +55,34 @@ inline Run run_yaml(std::string_view yaml) {
   Simulator sim(r.scenario);
   r.result = sim.run(r.sink);
   return r;
+}
+
+// Runs `s` into a sink made by `make(FILE*)` and returns what it wrote.
+template <typename MakeSink>
+std::string render(const Scenario& s, MakeSink make) {
+  char* buf = nullptr;
+  size_t len = 0;
+  std::FILE* f = open_memstream(&buf, &len);
+  {
+    auto sink = make(f);
+    Simulator sim(s);
+    sim.run(*sink);
+  }
+  std::fclose(f);
+  std::string out(buf, len);
+  std::free(buf);
+  return out;
+}
+
+// The first line where two texts differ, for readable golden failures.
+inline std::string first_difference(const std::string& want, const std::string& got) {
+  std::istringstream a(want), b(got);
+  std::string la, lb;
+  for (int n = 1;; ++n) {
+    bool ea = !std::getline(a, la), eb = !std::getline(b, lb);
+    if (ea && eb) return "identical";
+    if (ea != eb || la != lb) return "line " + std::to_string(n) + ":\n  expected: " + la + "\n  actual:   " + lb;
+  }
 }
 
 // Seconds with microseconds, for readable comparisons.
