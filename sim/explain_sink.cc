@@ -148,6 +148,7 @@ struct ExplainSink::Impl {
   size_t next_fault = 0;
   std::vector<Line> lines;
   std::vector<ConnectionOutcome> outcomes;
+  std::vector<FleetOutcome> fleets;
 
   explicit Impl(std::FILE* o) : out(o) {}
 
@@ -845,6 +846,9 @@ struct ExplainSink::Impl {
     print_lines();
     fmt::print(out, "\n");
     for (const ConnectionOutcome& o : outcomes) summary(o, s.end);
+    for (const FleetOutcome& f : fleets)
+      fmt::print(out, "== {}\n  A fleet is told as a summary: run one of its connections alone to see its story.\n",
+                 format_fleet_text(f));
     fmt::print(out, "# end of run at {}\n", format_seconds_us(s.end));
   }
 };
@@ -854,6 +858,7 @@ ExplainSink::~ExplainSink() = default;
 void ExplainSink::begin(const Scenario& s) { impl_->begin(s); }
 void ExplainSink::record(const TraceRecord& r) { impl_->record(r); }
 void ExplainSink::outcome(const ConnectionOutcome& o) { impl_->outcomes.push_back(o); }
+void ExplainSink::fleet(const FleetOutcome& f) { impl_->fleets.push_back(f); }
 void ExplainSink::end(const RunSummary& s) { impl_->end(s); }
 
 }  // namespace kasim

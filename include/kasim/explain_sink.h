@@ -38,6 +38,7 @@ class ExplainSink : public TraceSink {
   void begin(const Scenario& s) override;
   void record(const TraceRecord& r) override;
   void outcome(const ConnectionOutcome& o) override;
+  void fleet(const FleetOutcome& f) override;
   void end(const RunSummary& s) override;
 
  private:
