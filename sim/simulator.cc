@@ -364,9 +364,13 @@ struct Simulator::Impl {
       const Packet& p = *ctx.packet;
       std::string origin_name(sc.node_name(p.origin));
       std::string killer = origin_name;
-      std::string cause = p.seg.has(tcp_flag::kRst)
-                              ? fmt::format("RST from {}: {}", origin_name, describe_note(p.why, p.a, p.b, origin_name))
-                              : std::string();
+      std::string cause;
+      if (p.seg.has(tcp_flag::kRst)) {
+        std::string why = describe_note(p.why, p.a, p.b, origin_name);
+        // A middlebox's notes already start with its name.
+        cause = why.starts_with(origin_name + ":") ? "RST from " + why
+                                                    : fmt::format("RST from {}: {}", origin_name, why);
+      }
       if (p.why == NoteKind::kRstNoSocket && !rt.remapped_by.empty()) {
         // The peer never lost its socket: a NAT re-mapped the flow, so the
         // peer saw a 4-tuple it does not know.

@@ -156,7 +156,8 @@ std::string format_outcome_text(const Scenario& s, const ConnectionOutcome& o) {
     } else {
       line += fmt::format("{}, no error seen", tcp_state_name(so.state));
     }
-    if (so.keepalive_probes > 0) line += fmt::format("; {} keepalive probes sent", so.keepalive_probes);
+    if (so.keepalive_probes > 0)
+      line += fmt::format("; {} keepalive probe{} sent", so.keepalive_probes, so.keepalive_probes == 1 ? "" : "s");
   }
   return line;
 }

@@ -53,7 +53,7 @@ TEST_CASE("text lines have the tcpdump -n -S -tt shape plus the reason") {
                  "win 64240, length 0  # ACK answering a segment below the window (keepalive probe)\n") !=
         std::string::npos);
   CHECK(out.find("c: alive\n  client (a): ESTABLISHED, no error seen\n  server (b): ESTABLISHED, no error seen; 1 "
-                 "keepalive probes sent\n") != std::string::npos);
+                 "keepalive probe sent\n") != std::string::npos);
 }
 
 TEST_CASE("JSON lines parse, carry the required fields, and end with outcomes") {
