@@ -56,7 +56,14 @@ const char* window_check_name(WindowCheck w) {
   return "?";
 }
 
-const char* when_full_name(WhenFull w) { return w == WhenFull::kDrop ? "drop" : "evict-oldest"; }
+const char* when_full_name(WhenFull w) {
+  switch (w) {
+    case WhenFull::kDrop: return "drop";
+    case WhenFull::kEvictOldest: return "evict-oldest";
+    case WhenFull::kEarlyDrop: return "early-drop";
+  }
+  return "?";
+}
 
 const char* flow_state_name(FlowState s) {
   switch (s) {
@@ -299,20 +306,22 @@ Firewall::Verdict Firewall::process(Time now, Segment& seg, FlowDir dir, uint32_
     if (cfg_.nat.enabled && dir == FlowDir::kFromServer) pick = syn = false;
     if (syn || pick) {
       if (cfg_.max_entries > 0 && live_ >= cfg_.max_entries) {
-        if (cfg_.when_full == WhenFull::kDrop) {
+        // The victim: the least recently refreshed entry (ties: the lowest
+        // slot), for early drop only among entries that are not ASSURED.
+        Entry* oldest = nullptr;
+        if (cfg_.when_full != WhenFull::kDrop)
+          for (Entry& o : entries_)
+            if (o.state != FlowState::kExpired && !(cfg_.when_full == WhenFull::kEarlyDrop && o.assured) &&
+                (oldest == nullptr || o.last_seen < oldest->last_seen))
+              oldest = &o;
+        if (oldest == nullptr) {
           v.forward = false;
           v.note = NoteKind::kDropTableFull;
           v.a = static_cast<int64_t>(live_);
           return v;
         }
-        // Evict the least recently refreshed entry (ties: the lowest slot).
-        Entry* oldest = nullptr;
-        for (Entry& o : entries_)
-          if (o.state != FlowState::kExpired && (oldest == nullptr || o.last_seen < oldest->last_seen)) oldest = &o;
-        if (oldest != nullptr) {
-          expire(*oldest, now);
-          oldest->timer.cancel();
-        }
+        expire(*oldest, now);
+        oldest->timer.cancel();
       }
       create(now, key, seg, dir, tag, v);
       return v;
@@ -399,6 +408,11 @@ Firewall::Verdict Firewall::process(Time now, Segment& seg, FlowDir dir, uint32_
     // SYN-ACK (or the handshake's ACK) confirms the flow.
     e->state = FlowState::kEstablished;
   }
+  // nf_conntrack_tcp_packet(): ASSURED once SEEN_REPLY is set and a packet
+  // moves SYN_RECV or ESTABLISHED to ESTABLISHED.
+  if (seen_before[0] && seen_before[1] && (before == FlowState::kSyn || before == FlowState::kEstablished) &&
+      e->state == FlowState::kEstablished)
+    e->assured = true;
   // A state change always sets the new state's timer; so does the first
   // reply to a picked-up entry (the cap is lifted).
   bool first_reply = e->picked_up && !(seen_before[0] && seen_before[1]) && e->seen[0] && e->seen[1];

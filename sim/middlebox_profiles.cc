@@ -32,7 +32,10 @@ FirewallConfig linux_conntrack() {
   c.on_idle = IdleAction::kForget;            // entries just disappear (GC)
   c.window_check = WindowCheck::kOff;         // tcp_in_window() accepts probes at SND.UNA-1 (lower bound has maxwin slack)
   c.max_entries = 0;                          // nf_conntrack_max depends on RAM: set max_entries in the scenario
-  c.when_full = WhenFull::kDrop;              // "nf_conntrack: table full, dropping packet" (early_drop of unreplied entries not modelled)
+  // Table full: early_drop() evicts an entry that is not ASSURED, else the
+  // packet is dropped ("nf_conntrack: table full in netns N, dropping
+  // packet"); measured on 6.18 (tools/conntrack-compare/RESULTS.md).
+  c.when_full = WhenFull::kEarlyDrop;
   return c;
 }
 

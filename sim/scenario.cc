@@ -323,7 +323,7 @@ class Loader {
     static constexpr std::array<std::string_view, 3> kRefresh{"any", "data", "new-data"};
     static constexpr std::array<std::string_view, 4> kPickup{"strict", "loose", "from-client", "from-server"};
     static constexpr std::array<std::string_view, 3> kWindow{"off", "drop", "ignore"};
-    static constexpr std::array<std::string_view, 2> kFull{"drop", "evict-oldest"};
+    static constexpr std::array<std::string_view, 3> kFull{"drop", "evict-oldest", "early-drop"};
     auto sides = [](const std::string& v) {
       return v == "both" ? Sides::kBoth : v == "client" ? Sides::kClient : Sides::kServer;
     };
@@ -391,8 +391,10 @@ class Loader {
       positive("retrans_timeout", &f.retrans_timeout);
       if (b["max_entries"])
         f.max_entries = static_cast<size_t>(integer(b["max_entries"], "max_entries", 0, int64_t{1} << 40));
-      if (b["when_full"])
-        f.when_full = one_of(b["when_full"], "when_full", kFull) == "drop" ? WhenFull::kDrop : WhenFull::kEvictOldest;
+      if (b["when_full"]) {
+        std::string v = one_of(b["when_full"], "when_full", kFull);
+        f.when_full = v == "drop" ? WhenFull::kDrop : v == "evict-oldest" ? WhenFull::kEvictOldest : WhenFull::kEarlyDrop;
+      }
       if (b["adaptive"]) {
         // adaptive: { start: N, end: N } (entries), or `off`.
         const YAML::Node& a = b["adaptive"];

@@ -349,6 +349,70 @@ TEST_CASE("middlebox: a full table drops new flows or evicts the least recently 
   }
 }
 
+TEST_CASE("middlebox: early drop evicts an entry that is not ASSURED, else drops (Linux conntrack)") {
+  // Measured on Linux 6.18 (tools/conntrack-compare/RESULTS.md): with every
+  // entry ASSURED the new SYN is dropped; an unreplied entry is evicted.
+  FirewallConfig c;
+  c.max_entries = 2;
+  c.when_full = WhenFull::kEarlyDrop;
+  // The segment `s` on the flow whose client port is `port`.
+  auto on = [](Segment s, uint16_t port) {
+    (s.src == kClient ? s.sport : s.dport) = port;
+    return s;
+  };
+  Firewall fw(c);
+  handshake(fw);  // slot 0, port 40000: ASSURED at the handshake's last ACK
+  SUBCASE("an unanswered SYN is evicted even though an ASSURED entry is older") {
+    CHECK(pass(fw, Time::s(1), on(seg(kSyn, 5, 0), 40001)).forward);  // slot 1: SYN_SENT
+    auto v = pass(fw, Time::s(2), on(seg(kSyn, 7, 0), 40002));
+    CHECK(v.forward);
+    CHECK(fw.state(1) == FlowState::kExpired);
+    CHECK(fw.state(0) == FlowState::kEstablished);
+    CHECK(fw.live_entries() == 2);
+  }
+  SUBCASE("a SYN-ACK without the last ACK (SYN_RECV) is not ASSURED") {
+    pass(fw, Time::s(1), on(seg(kSyn, 5, 0), 40001));
+    pass(fw, Time::s(1), on(seg(kSyn | kAck, 50, 6, true), 40001));
+    CHECK(pass(fw, Time::s(2), on(seg(kSyn, 7, 0), 40002)).forward);
+    CHECK(fw.state(1) == FlowState::kExpired);
+  }
+  SUBCASE("every entry ASSURED: the new flow is dropped") {
+    pass(fw, Time::s(1), on(seg(kSyn, 5, 0), 40001));
+    pass(fw, Time::s(1), on(seg(kSyn | kAck, 50, 6, true), 40001));
+    pass(fw, Time::s(1), on(seg(kAck, 6, 51), 40001));
+    auto v = pass(fw, Time::s(2), on(seg(kSyn, 7, 0), 40002));
+    CHECK_FALSE(v.forward);
+    CHECK(v.note == NoteKind::kDropTableFull);
+    CHECK(v.a == 2);
+    CHECK(fw.state(0) == FlowState::kEstablished);
+    CHECK(fw.state(1) == FlowState::kEstablished);
+  }
+  SUBCASE("a picked-up flow is ASSURED only after a packet that follows the reply") {
+    c.pickup = Pickup::kLoose;
+    Firewall lf(c);
+    handshake(lf);
+    pass(lf, Time::s(1), on(seg(kAck, 5, 50), 40001));        // picked up
+    pass(lf, Time::s(1), on(seg(kAck, 50, 5, true), 40001));  // the reply: SEEN_REPLY, not yet ASSURED
+    SUBCASE("not yet") {
+      CHECK(pass(lf, Time::s(2), on(seg(kSyn, 7, 0), 40002)).forward);
+      CHECK(lf.state(1) == FlowState::kExpired);
+    }
+    SUBCASE("after one more packet") {
+      pass(lf, Time::s(1), on(seg(kAck, 5, 50), 40001));
+      CHECK_FALSE(pass(lf, Time::s(2), on(seg(kSyn, 7, 0), 40002)).forward);
+    }
+  }
+}
+
+TEST_CASE("middlebox: the linux-conntrack profiles early-drop when the table is full") {
+  for (const char* name : {"linux-conntrack", "linux-conntrack-strict", "linux-conntrack-reject"}) {
+    CAPTURE(name);
+    const MiddleboxProfile* p = find_middlebox_profile(name);
+    REQUIRE(p != nullptr);
+    CHECK(p->config.when_full == WhenFull::kEarlyDrop);
+  }
+}
+
 TEST_CASE("middlebox: pf adaptive timeouts shrink as the table fills") {
   FirewallConfig c;
   c.established = Time::s(1000);

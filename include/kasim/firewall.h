@@ -22,7 +22,8 @@
 //  * a later packet without state is picked up as a new entry (loose,
 //    possibly from one side only), or dropped / answered with an RST to
 //    its sender (optionally only for one side, as AWS NAT Gateway);
-//  * a bounded table drops new flows or evicts the least recently active;
+//  * a bounded table drops new flows, evicts the least recently active, or
+//    (Linux early drop) evicts an entry whose handshake never completed;
 //    pf-style adaptive timeouts shrink every timeout as the table fills;
 //  * source NAT of the client side: a new mapping (port from the seeded
 //    stream, or the original port if free) for every new entry, so a flow
@@ -98,7 +99,19 @@ enum class WindowCheck : uint8_t {
 };
 const char* window_check_name(WindowCheck w);
 
-enum class WhenFull : uint8_t { kDrop, kEvictOldest };
+// What a new flow meeting a full table gets.
+enum class WhenFull : uint8_t {
+  kDrop,         // the new flow's packet is dropped
+  kEvictOldest,  // the least recently refreshed entry is evicted
+  // Linux conntrack (nf_conntrack_core.c __nf_conntrack_alloc -> early_drop):
+  // evict an entry that is not ASSURED (a SYN without a completed handshake,
+  // a picked-up flow without a second reply); if there is none, drop ("table
+  // full, dropping packet"). kasim evicts the least recently refreshed such
+  // entry; the kernel kills the unassured entries of the first of 8 hash
+  // buckets from the newcomer's hash that has one, so with few unassured
+  // entries in a big hash it can still drop (tools/conntrack-compare).
+  kEarlyDrop,
+};
 const char* when_full_name(WhenFull w);
 
 struct NatConfig {
@@ -234,6 +247,9 @@ class Firewall {
     Time expired_at = Time::never();
     FlowState state = FlowState::kSyn;
     bool picked_up = false;
+    // Linux IPS_ASSURED: a packet in ESTABLISHED after both sides were seen
+    // (the handshake's last ACK; a picked-up flow's packet after the reply).
+    bool assured = false;
     bool seen[2] = {false, false};     // a packet from each side passed
     bool fin[2] = {false, false};
     bool answered[2] = {false, false}; // DCD: each side answered a probe

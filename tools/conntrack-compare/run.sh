@@ -70,8 +70,8 @@ for k in tcp_timeout_established tcp_loose tcp_max_retrans tcp_timeout_unacknowl
          tcp_timeout_syn_sent tcp_timeout_fin_wait tcp_timeout_time_wait tcp_timeout_close; do
   ip netns exec mb-fw sysctl net.netfilter.nf_conntrack_$k
 done > "$OUT/defaults.txt" 2>&1
-# Table full: nf_conntrack_max is global (init_net), so we do not touch it;
-# report whether this kernel lets a namespace set its own.
+# Table full: nf_conntrack_max is global (init_net); this only reports whether
+# this kernel lets a namespace set its own. tablefull.sh measures a full table.
 down; up
 ip netns exec mb-fw sysctl -w net.netfilter.nf_conntrack_max=1 > "$OUT/table-full.txt" 2>&1
 down
