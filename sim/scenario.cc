@@ -299,6 +299,7 @@ class Loader {
         case SysctlField::kKeepaliveProbes: h.tunables.keepalive_probes = static_cast<int>(v); break;
         case SysctlField::kRetries2: h.tunables.retries2 = static_cast<int>(v); break;
         case SysctlField::kSynRetries: h.tunables.syn_retries = static_cast<int>(v); break;
+        case SysctlField::kSynLinearTimeouts: h.tunables.syn_linear_timeouts = static_cast<int>(v); break;
         case SysctlField::kSynAckRetries: h.tunables.synack_retries = static_cast<int>(v); break;
         case SysctlField::kInvalidRatelimit: h.tunables.invalid_ratelimit = t; break;
         case SysctlField::kAlwaysKeepalive: h.tunables.always_keepalive = v != 0; break;

@@ -671,7 +671,9 @@ void TcpEndpoint::retransmit_timer(Time now, TcpOutput& out) {
   if (inflight_.empty()) return;
   bool handshake = state_ == TcpState::kSynSent || state_ == TcpState::kSynReceived;
   if (handshake) {
-    int limit = state_ == TcpState::kSynSent ? cfg_.tunables->syn_retries : cfg_.tunables->synack_retries;
+    // tcp_write_timeout(): SYN_SENT may retransmit syn_retries + syn_linear_timeouts times.
+    int limit = state_ == TcpState::kSynSent ? cfg_.tunables->syn_retries + cfg_.tunables->syn_linear_timeouts
+                                             : cfg_.tunables->synack_retries;
     if (retransmits_ >= limit) {
       if (state_ == TcpState::kSynSent) fail(now, SocketError::kEtimedout, out);
       else enter_closed();  // the request is dropped; no application saw it
@@ -696,7 +698,10 @@ void TcpEndpoint::retransmit_timer(Time now, TcpOutput& out) {
     uint32_t len = head.len - ((head.flags & kFin) ? 1u : 0u);
     emit(out, head.flags, head.seq, len, NoteKind::kDataRetransmit, retransmits_, rto_.count_us());
   }
-  rto_ = std::min(rto_ * 2, cfg_.os->rto_max);
+  // tcp_retransmit_timer(): the first syn_linear_timeouts SYN retransmissions
+  // keep the RTO (icsk_backoff = 0); after that it doubles.
+  if (!(state_ == TcpState::kSynSent && retransmits_ <= cfg_.tunables->syn_linear_timeouts))
+    rto_ = std::min(rto_ * 2, cfg_.os->rto_max);
   rtx_kind_ = RtxKind::kRto;
   rtx_fire_ = arm(now, time_to_jiffies(*cfg_.clock, clamp_rto_to_user_timeout(now)),
                   ArmContext::kTimerCallback);

@@ -28,6 +28,7 @@ enum class SysctlField : uint8_t {
   kAlwaysKeepalive,    // BSD net.inet.tcp.always_keepalive: probe every connection (0/1)
   kKeepaliveAbort,     // illumos _keepalive_abort_interval: give up this long after idle
   kRetransmitAbort,    // illumos _ip_abort_interval (R2): give up on data after this long
+  kSynLinearTimeouts,  // Linux tcp_syn_linear_timeouts: SYN retransmissions at the initial RTO before doubling
 };
 
 struct SysctlSpec {
@@ -52,6 +53,10 @@ struct HostTunables {
   bool always_keepalive = false;  // BSD always_keepalive: keepalive without SO_KEEPALIVE
   Time keepalive_abort;           // illumos keepalive abort interval; 0 = probe forever
   Time retransmit_abort;          // illumos R2 (tcp_second_timer_threshold)
+  // Linux 6.x tcp_syn_linear_timeouts: the first this-many SYN
+  // retransmissions keep the initial RTO (1 s) before exponential backoff,
+  // and the SYN give-up limit grows by the same number. 0 elsewhere.
+  int syn_linear_timeouts = 0;
 };
 
 // A per-socket option as a scenario's `keepalive:` block names it.
