@@ -11,7 +11,8 @@
 // endpoint testable on its own and free of allocation per event.
 //
 // Rules modelled (sources in docs/linux-profile.md):
-//  * handshake with SYN/SYN-ACK retransmission (1 s initial RTO, doubling);
+//  * handshake with SYN/SYN-ACK retransmission (1 s initial RTO; the first
+//    tcp_syn_linear_timeouts SYN retransmissions keep it, then it doubles);
 //  * data with immediate ACKs (quick-ack mode), RTT estimation as
 //    tcp_rtt_estimator(), RTO = srtt + max(4*mdev, 200 ms), exponential
 //    backoff capped at 120 s, tail-loss probe, give-up by tcp_retries2 or
