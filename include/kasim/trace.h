@@ -54,7 +54,6 @@ struct SideOutcome {
   std::string error_cause;     // e.g. "RST from fw (no state, expired at 3603.000000)"
   Time eof_at = Time::never();
   int keepalive_probes = 0;
-  uint64_t segments_sent = 0;
 };
 
 struct ConnectionOutcome {
