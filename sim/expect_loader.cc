@@ -61,17 +61,7 @@ class ExpectLoader {
   }
 
   uint32_t node_ref(const YAML::Node& n, std::string_view what, bool hosts_only) {
-    std::string name = scalar(n, what);
-    size_t idx = s_.node_index(name);
-    std::vector<std::string_view> names;
-    for (const auto& h : s_.hosts) names.push_back(h.name);
-    if (!hosts_only)
-      for (const auto& m : s_.middleboxes) names.push_back(m.name);
-    if (idx == SIZE_MAX)
-      fail(n, fmt::format("{} names '{}', which is not a {}{}", what, name, hosts_only ? "host" : "host or middlebox",
-                          did_you_mean(name, names)));
-    if (hosts_only && idx >= s_.hosts.size()) fail(n, fmt::format("{} must be a host, but '{}' is a middlebox", what, name));
-    return static_cast<uint32_t>(idx);
+    return static_cast<uint32_t>(loader::node_ref(s_, n, what, hosts_only));
   }
 
   template <typename T, size_t N>

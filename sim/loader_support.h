@@ -40,6 +40,9 @@ bool boolean(const YAML::Node& n, std::string_view what);
 uint32_t probability_ppb(const YAML::Node& n, std::string_view what);
 // The scalar, which must be one of `options` (with did-you-mean).
 std::string one_of(const YAML::Node& n, std::string_view what, std::span<const std::string_view> options);
+// A node name that must exist in `s`; `hosts_only` rejects middleboxes.
+// Returns the node index (hosts first, then middleboxes).
+size_t node_ref(const Scenario& s, const YAML::Node& n, std::string_view what, bool hosts_only);
 
 // expect_loader.cc: the `expect:` block of a scenario whose other parts are
 // already loaded (node and connection names are resolved against them).

@@ -42,6 +42,20 @@ __extension__ using i128 = __int128;
 // refused at load time rather than by the OOM killer (~1 KiB each).
 constexpr int64_t kMaxFleet = 10'000'000;
 
+size_t node_ref(const Scenario& s, const YAML::Node& n, std::string_view what, bool hosts_only) {
+  std::string name = scalar(n, what);
+  size_t idx = s.node_index(name);
+  std::vector<std::string_view> names;
+  for (const auto& h : s.hosts) names.push_back(h.name);
+  if (!hosts_only)
+    for (const auto& m : s.middleboxes) names.push_back(m.name);
+  if (idx == SIZE_MAX)
+    fail(n, fmt::format("{} names '{}', which is not a {}{}", what, name, hosts_only ? "host" : "host or middlebox",
+                        did_you_mean(name, names)));
+  if (hosts_only && idx >= s.hosts.size()) fail(n, fmt::format("{} must be a host, but '{}' is a middlebox", what, name));
+  return idx;
+}
+
 [[noreturn]] void fail_at(const YAML::Mark& m, std::string message) { throw LoadFailure{m, std::move(message)}; }
 [[noreturn]] void fail(const YAML::Node& n, std::string message) { fail_at(n.Mark(), std::move(message)); }
 
@@ -188,20 +202,8 @@ class Loader {
   }
 
  private:
-  // A node name that must exist; `hosts_only` rejects middleboxes.
   size_t node_ref(const YAML::Node& n, std::string_view what, bool hosts_only) {
-    std::string name = scalar(n, what);
-    size_t idx = s_.node_index(name);
-    std::vector<std::string_view> names;
-    for (const auto& h : s_.hosts) names.push_back(h.name);
-    if (!hosts_only)
-      for (const auto& m : s_.middleboxes) names.push_back(m.name);
-    if (idx == SIZE_MAX)
-      fail(n, fmt::format("{} names '{}', which is not a {}{}", what, name, hosts_only ? "host" : "host or middlebox",
-                          did_you_mean(name, names)));
-    if (hosts_only && idx >= s_.hosts.size())
-      fail(n, fmt::format("{} must be a host, but '{}' is a middlebox", what, name));
-    return idx;
+    return loader::node_ref(s_, n, what, hosts_only);
   }
 
   void check_new_name(const YAML::Node& key, const std::string& name) {
