@@ -5,7 +5,7 @@
 #   ./dev.sh test-sanitize            the same suite under AddressSanitizer + UBSan (separate build dir)
 #   ./dev.sh plots                    build, then regenerate the seed scenarios' pictures in docs/img
 #   ./dev.sh fuzz [SECONDS]           libFuzzer (clang, ASan+UBSan) on the loader and on whole runs, SECONDS each (default 60)
-#   ./dev.sh determinism              every scenario's text and JSON output is byte-identical across build types
+#   ./dev.sh determinism              every scenario's text, JSON and pcap output is byte-identical across runs and build types
 #   ./dev.sh bench                    Release build; engine benchmark and the scenarios/bench workloads at several sizes
 #   ./dev.sh setup                    only install the Debian packages
 set -euo pipefail
