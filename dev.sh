@@ -34,8 +34,13 @@ setup() {
 build() {  # build DIR [cmake args...]
   local dir=$1; shift
   if [ ! -f "$dir/build.ninja" ]; then
-    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >&2
+    # ccache, when someone installed it, shares objects between checkouts
+    # (paths are made relative to the checkout); nothing requires it.
+    local launcher=()
+    command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >&2
   fi
+  export CCACHE_BASEDIR=$PWD
   cmake --build "$dir" -j "$(nproc)" >&2
 }
 
