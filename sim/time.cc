@@ -144,12 +144,21 @@ std::string format_duration(Time t) {
     if (sec) out += fmt::format("{}s", sec);
     return out;
   }
-  if (ns % 1'000'000 == 0) {
-    int64_t ms = ns / 1'000'000;
-    if (ms >= 1000) return out + fmt::format("{}.{:03}s", ms / 1000, ms % 1000);
-    return out + fmt::format("{}ms", ms);
+  // Seconds (or, below one second, milliseconds) with as many decimals as the
+  // value's precision needs: 3 for ms, 6 for us, 9 for ns.
+  int digits = ns % 1'000'000 == 0 ? 3 : ns % 1000 == 0 ? 6 : 9;
+  if (ns >= 1'000'000'000) {
+    int64_t frac = (ns % 1'000'000'000) / (digits == 3 ? 1'000'000 : digits == 6 ? 1000 : 1);
+    return out + fmt::format("{}.{:0{}}s", ns / 1'000'000'000, frac, digits);
+  }
+  if (ns % 1'000'000 == 0) return out + fmt::format("{}ms", ns / 1'000'000);
+  if (ns >= 1'000'000) {
+    digits -= 3;
+    int64_t frac = (ns % 1'000'000) / (digits == 3 ? 1000 : 1);
+    return out + fmt::format("{}.{:0{}}ms", ns / 1'000'000, frac, digits);
   }
   if (ns % 1000 == 0) return out + fmt::format("{}us", ns / 1000);
+  if (ns >= 1000) return out + fmt::format("{}.{:03}us", ns / 1000, ns % 1000);
   return out + fmt::format("{}ns", ns);
 }
 

@@ -170,6 +170,8 @@ BoxOnPath analyse_box(const Scenario& s, size_t mb, const OsProfile& os, Side si
 }
 
 std::string secs(Time t) { return format_duration(t); }
+// "1 probe", "9 probes".
+std::string n_probes(int64_t n, std::string_view word = "probe") { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
 
 std::string rate_x100(uint64_t v) { return fmt::format("{}.{:02}", v / 100, v % 100); }
 
@@ -502,9 +504,9 @@ TuneResult tune(const Scenario& s, const TuneRequest& req, std::string* error) {
     }
     if (m.detection(k) > d) {
       r.verdict = TuneResult::Verdict::kDetectTooTight;
-      say(fmt::format("{} cannot detect a dead peer within {}: the least it can do (idle {}, interval {}, {} probes{}) takes {}; "
+      say(fmt::format("{} cannot detect a dead peer within {}: the least it can do (idle {}, interval {}, {}{}) takes {}; "
                       "that setting is shown as the best achievable",
-                      os.name, secs(d), secs(k.idle), secs(k.interval), m.probes(k.count),
+                      os.name, secs(d), secs(k.idle), secs(k.interval), n_probes(m.probes(k.count)),
                       m.count_fixed ? fmt::format(", a count fixed at {}", k.count) : std::string(), secs(m.detection(k))));
     } else if (limit && k.idle < *limit) {
       say(fmt::format("  detection binds before survival: idle lowered to {}", secs(k.idle)));
@@ -514,8 +516,8 @@ TuneResult tune(const Scenario& s, const TuneRequest& req, std::string* error) {
   r.late_idle = m.lateness(k.idle, true);
   r.detection = m.detection(k);
   r.probes_before_give_up = m.probes(k.count);
-  say(fmt::format("dead peer noticed at most {} after its last segment ({} probes; count {}{})", secs(r.detection),
-                  r.probes_before_give_up, k.count, m.count_fixed ? ", fixed by the OS" : ""));
+  say(fmt::format("dead peer noticed at most {} after its last segment ({}; count {}{})", secs(r.detection),
+                  n_probes(r.probes_before_give_up), k.count, m.count_fixed ? ", fixed by the OS" : ""));
 
   // (c) traffic: one probe and one answer per cycle while the peer is alive.
   r.cycle = k.idle + r.rtt;
@@ -548,7 +550,11 @@ TuneResult tune(const Scenario& s, const TuneRequest& req, std::string* error) {
       cmd = sp.name.starts_with("_") ? fmt::format("ipadm set-prop -p {}={} tcp", sp.name, v)
                                      : fmt::format("ndd -set /dev/tcp {} {}", sp.name, v);
     else cmd = fmt::format("sysctl {}={}", sp.name, v);
-    r.sysctl_lines.push_back(fmt::format("{:<64} # {} {}", cmd, v, sp.unit == "count" ? "probes" : sp.unit));
+    std::string what = fmt::format("{} {}", v, sp.unit);
+    if (sp.unit == "count")
+      what = m.probes(static_cast<int>(v)) == v ? n_probes(v)
+                                                : fmt::format("{} ({} sends {})", v, os.name, n_probes(m.probes(static_cast<int>(v))));
+    r.sysctl_lines.push_back(fmt::format("{:<64} # {}", cmd, what));
   }
   if (m.count_fixed) r.sysctl_lines.push_back(fmt::format("# the probe count is fixed at {} on {}", k.count, os.name));
   if (os.keepalive.give_up == KeepaliveGiveUp::kAbortInterval)
@@ -660,7 +666,7 @@ std::string format_tune(const Scenario& s, const TuneRequest& req, const TuneRes
                                 ? (run.detected_after.is_never() ? "NOT DETECTED"
                                                                   : fmt::format("detected after {}", format_duration(run.detected_after)))
                                 : (run.survived ? "SURVIVES" : "FAILS");
-      line(fmt::format("{:<44} {:<16} {} keepalive probes{}; {}", what, verdict, run.probes,
+      line(fmt::format("{:<44} {:<16} {}{}; {}", what, verdict, n_probes(run.probes, "keepalive probe"),
                        run.lost_probe_at.is_never() ? std::string() : fmt::format(" (the one at {} lost)", format_seconds_us(run.lost_probe_at)),
                        run.what));
     }

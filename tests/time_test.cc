@@ -52,7 +52,8 @@ TEST_CASE("bad durations say what was expected") {
 TEST_CASE("times format with microsecond precision and durations round-trip") {
   CHECK(kasim::format_seconds_us(Time::ns(7209878747123)) == "7209.878747");
   CHECK(kasim::format_seconds_us(Time::ms(-1500)) == "-1.500000");
-  for (const char* s : {"2h", "1h30m", "1m15s", "1.500s", "500us", "250ms", "7ns", "0s"}) {
+  for (const char* s : {"2h", "1h30m", "1m15s", "1.500s", "2.150720s", "7279.520235448s", "150.720ms",
+                        "1.000001ms", "500us", "444.500us", "250ms", "7ns", "0s"}) {
     CHECK(kasim::format_duration(d(s)) == s);
   }
   CHECK(kasim::format_duration(d("75s")) == "1m15s");

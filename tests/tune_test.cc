@@ -1,5 +1,7 @@
 // kasim tune: the recommendation per path and OS, and the confirmation runs
 // (which must really survive, or really fail).
+#include <cctype>
+
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
@@ -228,4 +230,24 @@ TEST_CASE("tune: command line: the report on stdout; an unknown connection is ba
                        "--no-confirm", "--set", "middleboxes.nlb.idle_timeout=120s"});
   CHECK(set.code == 0);
   CHECK(set.out.find("nlb (2m timeout") != std::string::npos);
+}
+
+TEST_CASE("tune: AIX's report reads: durations as seconds or minutes, not raw microseconds; singular probes") {
+  // AIX's 500 ms ticks on a host whose ticks are slower make sub-millisecond durations (a 2.150720 s lateness).
+  using namespace kasim::test;
+  CliResult r = cli({"tune", std::string(KASIM_SOURCE_DIR) + "/scenarios/seed-aix-firewall-reset.yaml", "--connection",
+                     "db", "--side", "server", "--detect-within", "10m", "--no-confirm"});
+  REQUIRE(r.code == 0);
+  // No run of 4 or more digits directly followed by "us" or "ns" (e.g. "2150720us").
+  for (const char* unit : {"us", "ns"}) {
+    for (size_t at = r.out.find(unit); at != std::string::npos; at = r.out.find(unit, at + 1)) {
+      size_t digits = 0;
+      while (digits < at && std::isdigit(static_cast<unsigned char>(r.out[at - 1 - digits]))) ++digits;
+      CHECK_MESSAGE(digits < 4, r.out.substr(at - digits, digits + 2));
+    }
+  }
+  CHECK(r.out.find("2.150720s (idle timer 1.650400s, interval timer 500.320ms)") != std::string::npos);
+  // count 1: AIX sends 2 probes; "1 probes" nowhere.
+  CHECK(r.out.find("# 1 (aix sends 2 probes)") != std::string::npos);
+  CHECK(r.out.find(" 1 probes") == std::string::npos);
 }

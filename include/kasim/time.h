@@ -63,8 +63,11 @@ std::optional<Time> parse_duration(std::string_view text, std::string* error);
 // "12.345678" seconds with microsecond precision, truncated toward zero
 // (the precision traces use). Negative values get a leading '-'.
 std::string format_seconds_us(Time t);
-// The shortest exact spelling that parse_duration reads back: "2h", "1h30m",
-// "1m15s", "1.500s", "500us", "0s" (seconds with a fraction keep milliseconds).
+// An exact spelling that parse_duration reads back, for people: "2h", "1h30m",
+// "1m15s", "0s"; a fraction of a second as seconds with the decimals its
+// precision needs ("1.500s", "2.150720s", "7279.520235448s"), below one
+// second milliseconds ("250ms", "150.720ms"), below one millisecond microseconds
+// ("500us", "444.500us"), below one microsecond "7ns".
 std::string format_duration(Time t);
 
 }  // namespace kasim
