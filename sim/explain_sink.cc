@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/args.h>
 #include <fmt/format.h>
 
 #include "kasim/explain_wording.h"
@@ -36,6 +37,14 @@ std::string secs(Time t) {
   s += " s";
   if (t.count_ns() % 1'000'000'000 == 0 && t >= Time::s(60)) s += " (" + format_duration(t) + ")";
   return s;
+}
+
+// The same to the nanosecond, for values with sub-microsecond parts that matter (a tick of 500.00581 ms).
+std::string secs_exact(Time t) {
+  std::string s = fmt::format("{}.{:09}", t.count_ns() / 1'000'000'000, t.count_ns() % 1'000'000'000);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s + " s";
 }
 
 size_t display_width(const std::string& s) {
@@ -81,20 +90,33 @@ struct Setting {
 
 struct SideInfo {
   size_t host = 0;
-  std::string name;
+  const OsProfile* prof = nullptr;
+  std::string name, peer;
   bool keepalive = false;
+  std::string keepalive_why;      // "" (SO_KEEPALIVE) or why it runs without it
   Setting idle, intvl, count;
+  Setting abort;                  // time-limited give-up (KeepaliveGiveUp::kAbortInterval)
+  Setting retries, r2;            // data retransmission limits (count, illumos R2)
+  bool rto_spacing = false;       // probes spaced by the RTO (ProbeSpacing::kRtoBackoff, no fixed interval)
+  int probes = 0;                 // probes sent before giving up (0: a time limit decides)
+  Time total;                     // give-up bound after the last segment received, by the OS's rule
+  Time cap;                       // the longest gap between two probes
   Time user_timeout;
   int hz = 0;                     // Linux timer wheel HZ; 0 ideal (only for kLinuxWheel)
   TimerModel timer = TimerModel::kExact;
-  Time tick;                      // kSlowtimo period
+  Time tick;                      // kSlowtimo: the nominal tick (500 ms)
+  Time tick_period;               // kSlowtimo: this host's tick (tick_period, default the nominal)
   std::string os;                 // profile title's first word: "Linux"
   std::string idle_option, idle_sysctl;  // TCP_KEEPIDLE, net.ipv4.tcp_keepalive_time
-  Time last_rx = Time::never();   // last acceptable segment received
+  Time last_rx = Time::never();   // last segment received that restarts the idle time
+  std::vector<Time> rx;           // all of those, in time order (for "before it died")
   uint32_t last_in_seq = 0;       // seq of the last segment that arrived
-  uint32_t rcv_nxt = 0;           // the ack of the last segment sent with ACK
+  uint32_t rcv_nxt = 0;           // next seq expected: from segments received and ACKs sent
   bool rcv_nxt_known = false;
   Time last_probe = Time::never();
+  int64_t retransmissions = 0;    // data retransmissions sent (the latest number)
+  bool gave_up_told = false;      // a give-up RST line was written (keepalive)
+  bool retransmit_gave_up_told = false;  // the same for retransmission
 };
 
 struct FwView {  // kasim's Firewall rules replayed on what one firewall forwarded
@@ -185,13 +207,29 @@ struct ExplainSink::Impl {
       if (spec.unit_ns > 0 && spec.unit != "s")
         s.name += fmt::format(" ({} {})", value.count_ns() / spec.unit_ns, spec.unit);
       const HostTunables& d = h.os->defaults;
-      bool is_default = field == SysctlField::kKeepaliveIdle       ? d.keepalive_idle == h.tunables.keepalive_idle
-                        : field == SysctlField::kKeepaliveInterval ? d.keepalive_interval == h.tunables.keepalive_interval
-                                                                   : d.keepalive_probes == h.tunables.keepalive_probes;
+      const HostTunables& t = h.tunables;
+      bool is_default = true;
+      switch (field) {
+        case SysctlField::kKeepaliveIdle: is_default = d.keepalive_idle == t.keepalive_idle; break;
+        case SysctlField::kKeepaliveInterval: is_default = d.keepalive_interval == t.keepalive_interval; break;
+        case SysctlField::kKeepaliveProbes: is_default = d.keepalive_probes == t.keepalive_probes; break;
+        case SysctlField::kRetries2: is_default = d.retries2 == t.retries2; break;
+        case SysctlField::kKeepaliveAbort: is_default = d.keepalive_abort == t.keepalive_abort; break;
+        case SysctlField::kRetransmitAbort: is_default = d.retransmit_abort == t.retransmit_abort; break;
+        case SysctlField::kAlwaysKeepalive: is_default = d.always_keepalive == t.always_keepalive; break;
+        default: break;
+      }
       s.name += is_default ? ", the default" : fmt::format(", set on {}", h.name);
       return s;
     }
     s.name = "the OS default";
+    return s;
+  }
+
+  // The probe count (or retransmission limit) where the OS has no tunable: the wording says where it comes from.
+  Setting fixed_setting(const HostSpec& h, SysctlField field, int count, std::string_view fixed) const {
+    Setting s = sysctl_setting(h, field, Time(), count);
+    if (s.name == "the OS default" && !fixed.empty()) s.name = std::string(fixed);
     return s;
   }
 
@@ -213,6 +251,114 @@ struct ExplainSink::Impl {
     return s;
   }
 
+  // What one end's profile, tunables and keepalive block make of its keepalive, by its OS's rules.
+  void setup_side(SideInfo& si, const ConnectionSpec& cs, int i) const {
+    si.host = i == 0 ? cs.client : cs.server;
+    const HostSpec& h = sc->hosts[si.host];
+    const OsProfile& os = *h.os;
+    const ExplainWording& w = explain_wording(os.name);
+    si.prof = &os;
+    si.name = h.name;
+    si.peer = sc->hosts[i == 0 ? cs.server : cs.client].name;
+    si.hz = h.hz >= 0 ? h.hz : os.default_hz;
+    si.timer = os.timer;
+    si.tick = os.tick;
+    si.tick_period = h.tick_period.value_or(os.tick);
+    si.os = std::string(os.title.substr(0, os.title.find_first_of(" (")));  // "Linux", "AIX"
+    for (const SocketOptionSpec& o : os.socket_options)
+      if (o.option == SocketOption::kIdle) si.idle_option = std::string(o.os_name);
+    for (const SysctlSpec& o : os.sysctls)
+      if (o.field == SysctlField::kKeepaliveIdle) si.idle_sysctl = std::string(o.name);
+    const KeepaliveSpec& k = cs.keepalive[i];
+    si.keepalive = k.given && k.options.enabled;
+    // BSD always_keepalive: the keep timer probes every connection, SO_KEEPALIVE or not.
+    if (!si.keepalive && os.keepalive.timer_always_runs && h.tunables.always_keepalive) {
+      si.keepalive = true;
+      Setting a = sysctl_setting(h, SysctlField::kAlwaysKeepalive, Time(), 1);
+      std::string name = a.name.substr(0, a.name.find(','));
+      si.keepalive_why = fmt::format(" without SO_KEEPALIVE ({} = 1{}: every connection probes)", name,
+                                     a.name.substr(name.size()));
+    }
+    si.idle = k.options.idle_s ? option_setting(h, SocketOption::kIdle, k.options.idle_s)
+                               : sysctl_setting(h, SysctlField::kKeepaliveIdle, h.tunables.keepalive_idle, 0);
+    si.intvl = k.options.interval_s
+                   ? option_setting(h, SocketOption::kInterval, k.options.interval_s)
+                   : sysctl_setting(h, SysctlField::kKeepaliveInterval, h.tunables.keepalive_interval, 0);
+    si.count = k.options.count ? option_setting(h, SocketOption::kCount, k.options.count)
+                               : fixed_setting(h, SysctlField::kKeepaliveProbes, h.tunables.keepalive_probes,
+                                               w.fixed_count);
+    si.user_timeout = Time::ms(k.options.user_timeout_ms);
+    si.retries = fixed_setting(h, SysctlField::kRetries2, h.tunables.retries2, w.fixed_retries);
+    si.r2 = sysctl_setting(h, SysctlField::kRetransmitAbort, h.tunables.retransmit_abort, 0);
+    si.cap = si.intvl.value;
+    switch (os.keepalive.give_up) {
+      case KeepaliveGiveUp::kProbeCount:
+      case KeepaliveGiveUp::kIdlePlusCount:
+        si.probes = si.count.count;
+        si.total = si.idle.value + si.intvl.value * si.count.count;
+        break;
+      case KeepaliveGiveUp::kSlowtimoCountPlusOne:
+        si.probes = si.count.count + 1;
+        si.total = si.idle.value + si.intvl.value * si.probes;
+        break;
+      case KeepaliveGiveUp::kAbortInterval: {
+        // illumos tcp_opt_data.c: TCP_KEEPCNT with TCP_KEEPINTVL sets the abort interval to cnt * intvl;
+        // TCP_KEEPCNT alone spaces the probes abort / cnt apart (within the RTO bounds).
+        si.probes = 0;
+        bool opt_count = k.options.count > 0, opt_intvl = k.options.interval_s > 0;
+        if (opt_count && opt_intvl) {
+          si.abort = Setting{si.intvl.value * si.count.count, 0, "TCP_KEEPCNT × TCP_KEEPINTVL, set by the application"};
+        } else {
+          si.abort = sysctl_setting(h, SysctlField::kKeepaliveAbort, h.tunables.keepalive_abort, 0);
+        }
+        if (!opt_intvl && opt_count) {
+          si.intvl = Setting{std::clamp(si.abort.value / k.options.count, os.rto_min, os.rto_max), 0,
+                             "the abort interval / TCP_KEEPCNT"};
+        }
+        si.rto_spacing = os.keepalive.spacing == ProbeSpacing::kRtoBackoff && !opt_intvl && !opt_count;
+        si.cap = si.rto_spacing ? std::min(si.idle.value - Time::ms(1), os.rto_max) : si.intvl.value;
+        si.total = si.idle.value + si.abort.value;
+        break;
+      }
+    }
+  }
+
+  // Every value a wording template may use for one end (explain_wording.h lists them).
+  using Args = fmt::dynamic_format_arg_store<fmt::format_context>;
+  Args args(const SideInfo& si) const {
+    Args a;
+    const ExplainWording& w = explain_wording(si.prof->name);
+    a.push_back(fmt::arg("node", si.name));
+    a.push_back(fmt::arg("peer", si.peer));
+    a.push_back(fmt::arg("os", si.os));
+    a.push_back(fmt::arg("idle", secs(si.idle.value)));
+    a.push_back(fmt::arg("idle_setting", si.idle.name));
+    a.push_back(fmt::arg("intvl", secs(si.intvl.value)));
+    a.push_back(fmt::arg("intvl_setting", si.intvl.name));
+    a.push_back(fmt::arg("keepcnt", si.count.count));
+    a.push_back(fmt::arg("count_setting", si.count.name));
+    a.push_back(fmt::arg("probes", si.probes));
+    a.push_back(fmt::arg("cap", secs(si.cap)));
+    a.push_back(fmt::arg("spacing", si.rto_spacing ? fmt::format(fmt::runtime(w.backoff_spacing),
+                                                                 fmt::arg("cap", secs(si.cap)))
+                                                   : fmt::format("keepintvl {} ({})", secs(si.intvl.value),
+                                                                 si.intvl.name)));
+    a.push_back(fmt::arg("abort", secs(si.abort.value)));
+    a.push_back(fmt::arg("abort_setting", si.abort.name));
+    a.push_back(fmt::arg("total", secs(si.total)));
+    a.push_back(fmt::arg("user_timeout", secs(si.user_timeout)));
+    a.push_back(fmt::arg("retries", si.retries.count));
+    a.push_back(fmt::arg("retries_setting", si.retries.name));
+    a.push_back(fmt::arg("r2", secs(si.r2.value)));
+    a.push_back(fmt::arg("r2_setting", si.r2.name));
+    a.push_back(fmt::arg("rcv_nxt", si.rcv_nxt));
+    return a;
+  }
+  static std::string say(std::string_view tmpl, const Args& a) { return fmt::vformat(tmpl, a); }
+  static std::string plural(int64_t n, std::string_view word) {
+    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+  }
+
   void begin(const Scenario& s) {
     sc = &s;
     Topology topo(s.node_count());
@@ -226,30 +372,7 @@ struct ExplainSink::Impl {
         ci.route = r->nodes;
         ci.rtt = r->delay * 2;
       }
-      for (int i = 0; i < 2; ++i) {
-        SideInfo& si = ci.side[i];
-        si.host = i == 0 ? cs.client : cs.server;
-        const HostSpec& h = s.hosts[si.host];
-        si.name = h.name;
-        si.hz = h.hz >= 0 ? h.hz : h.os->default_hz;
-        si.timer = h.os->timer;
-        si.tick = h.os->tick;
-        si.os = std::string(h.os->title.substr(0, h.os->title.find_first_of(" (")));  // "Linux", "AIX"
-        for (const SocketOptionSpec& o : h.os->socket_options)
-          if (o.option == SocketOption::kIdle) si.idle_option = std::string(o.os_name);
-        for (const SysctlSpec& o : h.os->sysctls)
-          if (o.field == SysctlField::kKeepaliveIdle) si.idle_sysctl = std::string(o.name);
-        const KeepaliveSpec& k = cs.keepalive[i];
-        si.keepalive = k.given && k.options.enabled;
-        si.idle = k.options.idle_s ? option_setting(h, SocketOption::kIdle, k.options.idle_s)
-                                   : sysctl_setting(h, SysctlField::kKeepaliveIdle, h.tunables.keepalive_idle, 0);
-        si.intvl = k.options.interval_s
-                       ? option_setting(h, SocketOption::kInterval, k.options.interval_s)
-                       : sysctl_setting(h, SysctlField::kKeepaliveInterval, h.tunables.keepalive_interval, 0);
-        si.count = k.options.count ? option_setting(h, SocketOption::kCount, k.options.count)
-                                   : sysctl_setting(h, SysctlField::kKeepaliveProbes, Time(), h.tunables.keepalive_probes);
-        si.user_timeout = Time::ms(k.options.user_timeout_ms);
-      }
+      for (int i = 0; i < 2; ++i) setup_side(ci.side[i], cs, i);
     }
     fws.clear();
     for (size_t m = 0; m < s.middleboxes.size(); ++m) {
@@ -304,9 +427,9 @@ struct ExplainSink::Impl {
           ka = fmt::format("{} ({}): keepalive off (SO_KEEPALIVE not set): it sends nothing while idle.",
                            side_name(static_cast<Side>(i)), si.name);
         } else {
-          ka = fmt::format("{} ({}): keepalive on: keepidle {} ({}); keepintvl {} ({}); keepcnt {} ({})",
-                           side_name(static_cast<Side>(i)), si.name, secs(si.idle.value), si.idle.name,
-                           secs(si.intvl.value), si.intvl.name, si.count.count, si.count.name);
+          ka = fmt::format("{} ({}): keepalive on{}: keepidle {} ({}); ", side_name(static_cast<Side>(i)), si.name,
+                           si.keepalive_why, secs(si.idle.value), si.idle.name);
+          ka += say(wording(si.host).settings, args(si));
           if (si.user_timeout > Time()) ka += fmt::format("; TCP_USER_TIMEOUT {}", secs(si.user_timeout));
           ka += "; " + timer_phrase(si) + ".";
         }
@@ -321,17 +444,34 @@ struct ExplainSink::Impl {
       case TimerModel::kLinuxWheel:
         return si.hz > 0 ? fmt::format("timers on the kernel's timer wheel at HZ={}", si.hz)
                          : std::string("ideal timers (hz: 0)");
-      case TimerModel::kSlowtimo: return fmt::format("timers counted in {} slow-timeout ticks", secs(si.tick));
+      case TimerModel::kSlowtimo:
+        return si.tick_period == si.tick
+                   ? fmt::format("timers counted in {} slow-timeout ticks", secs(si.tick))
+                   : fmt::format("timers counted in {} slow-timeout ticks, which on this host come every {}",
+                                 secs(si.tick), secs_exact(si.tick_period));
       case TimerModel::kExact: return "timers modelled as exact";
     }
     return "";
+  }
+
+  // Slow-timeout timers (slowtimo.h): `delay` is counted in n = ceil(delay / tick) nominal ticks and
+  // fires on the n-th tick of this host after the arm, i.e. (n-1) to n tick periods later.
+  static void slowtimo_window(const SideInfo& si, Time delay, int64_t* n, Time* lo, Time* hi) {
+    *n = std::max<int64_t>((delay.count_ns() + si.tick.count_ns() - 1) / si.tick.count_ns(), 1);
+    *lo = si.tick_period * (*n - 1);
+    *hi = si.tick_period * *n;
   }
 
   // The most a timer of `delay` can fire off its nominal time on this host.
   static Time timer_slack(const SideInfo& si, Time delay) {
     switch (si.timer) {
       case TimerModel::kLinuxWheel: return timer_wheel_granule(delay, si.hz);
-      case TimerModel::kSlowtimo: return si.tick;
+      case TimerModel::kSlowtimo: {
+        int64_t n = 0;
+        Time lo, hi;
+        slowtimo_window(si, delay, &n, &lo, &hi);
+        return std::max(hi > delay ? hi - delay : delay - hi, lo > delay ? lo - delay : delay - lo);
+      }
       case TimerModel::kExact: return Time();
     }
     return Time();
@@ -450,13 +590,27 @@ struct ExplainSink::Impl {
 
   // ------------------------------------------------------------ records
 
-  // `limit` is the probe limit the endpoint reported (0: a time limit decides).
+  // `limit` is the probe limit the endpoint reported (0 or less: a time limit decides).
   std::string probe_limit(const SideInfo& si, const ExplainWording& w, int64_t limit) const {
-    if (limit <= 0)
-      return fmt::format(fmt::runtime(w.time_limit), fmt::arg("user_timeout", secs(si.user_timeout)),
-                         fmt::arg("os", si.os));
-    return fmt::format(fmt::runtime(w.count_limit), fmt::arg("count", limit), fmt::arg("count_setting", si.count.name),
-                       fmt::arg("os", si.os));
+    Args a = args(si);
+    a.push_back(fmt::arg("count", limit));
+    return say(limit <= 0 ? w.time_limit : w.count_limit, a);
+  }
+
+  // How the host's timers moved its first probe away from keepidle after the last segment.
+  std::string first_probe_rounding(const SideInfo& si, Time elapsed) const {
+    if (si.timer == TimerModel::kSlowtimo) {
+      int64_t n = 0;
+      Time lo, hi;
+      slowtimo_window(si, si.idle.value, &n, &lo, &hi);
+      return fmt::format(" (counted in {} slow-timeout ticks of {}, and the first tick comes less than one tick "
+                         "after the last segment: the timer fires {} to {} after it)",
+                         n, secs_exact(si.tick_period), secs(lo), secs(hi));
+    }
+    if (elapsed <= si.idle.value) return "";
+    if (si.timer == TimerModel::kLinuxWheel && si.hz > 0)
+      return fmt::format(" (the timer wheel at HZ={} added {})", si.hz, secs(elapsed - si.idle.value));
+    return fmt::format(" (+{})", secs(elapsed - si.idle.value));
   }
 
   std::string explain_origin(const TraceRecord& r) {
@@ -477,6 +631,7 @@ struct ExplainSink::Impl {
       case NoteKind::kData:
         return fmt::format("the application writes {} bytes → data seq {}:{}", r.why_a, g.seq, g.seq + g.len);
       case NoteKind::kDataRetransmit:
+        if (s >= 0) conns[r.conn].side[s].retransmissions = r.why_a;
         return fmt::format("no ACK within the retransmission timeout ({}) → retransmission {} of seq {}:{}",
                            secs(Time::us(r.why_b)), r.why_a, g.seq, g.seq + g.len);
       case NoteKind::kTailLossProbe:
@@ -485,50 +640,61 @@ struct ExplainSink::Impl {
       case NoteKind::kAck: return fmt::format("acknowledges everything up to {} → ACK", g.ack);
       case NoteKind::kAckOfProbe: {
         const SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
-        const ExplainWording& w = wording(r.origin);
-        return fmt::format(fmt::runtime(w.answer), fmt::arg("os", si.os), fmt::arg("probe_seq", si.last_in_seq),
-                           fmt::arg("expect", g.ack), fmt::arg("seq", g.seq), fmt::arg("ack", g.ack),
-                           fmt::arg("peer", peer), fmt::arg("node", si.name));
+        Args a = args(si);
+        a.push_back(fmt::arg("probe_seq", si.last_in_seq));
+        a.push_back(fmt::arg("expect", g.ack));
+        a.push_back(fmt::arg("seq", g.seq));
+        a.push_back(fmt::arg("ack", g.ack));
+        return say(wording(r.origin).answer, a);
       }
       case NoteKind::kKeepaliveProbe: {
         SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
         const ExplainWording& w = wording(r.origin);
-        std::string limit = probe_limit(si, w, r.why_b);
-        std::string why;
-        if (r.why_a <= 1) {
-          Time elapsed = si.last_rx.is_never() ? Time() : r.t - si.last_rx;
-          std::string rounding;
-          if (elapsed > si.idle.value)
-            rounding = si.timer == TimerModel::kLinuxWheel && si.hz > 0
-                           ? fmt::format(" (the timer wheel at HZ={} added {})", si.hz, secs(elapsed - si.idle.value))
-                           : fmt::format(" (+{})", secs(elapsed - si.idle.value));
-          why = fmt::format(fmt::runtime(w.first_probe), fmt::arg("elapsed", secs(elapsed)),
-                            fmt::arg("idle", secs(si.idle.value)), fmt::arg("idle_setting", si.idle.name),
-                            fmt::arg("rounding", rounding), fmt::arg("limit", limit));
-        } else {
-          why = fmt::format(fmt::runtime(w.next_probe), fmt::arg("prev", r.why_a - 1), fmt::arg("n", r.why_a),
-                            fmt::arg("intvl", secs(si.intvl.value)), fmt::arg("intvl_setting", si.intvl.name),
-                            fmt::arg("limit", limit));
-        }
-        si.last_probe = r.t;
+        Args a = args(si);
+        a.push_back(fmt::arg("limit", probe_limit(si, w, r.why_b)));
+        a.push_back(fmt::arg("n", r.why_a));
+        a.push_back(fmt::arg("prev", r.why_a - 1));
+        a.push_back(fmt::arg("gap", secs(si.last_probe.is_never() ? Time() : r.t - si.last_probe)));
+        Time elapsed = si.last_rx.is_never() ? Time() : r.t - si.last_rx;
+        a.push_back(fmt::arg("elapsed", secs(elapsed)));
+        a.push_back(fmt::arg("rounding", first_probe_rounding(si, elapsed)));
         std::string payload = g.len == 0 ? "no data" : g.len == 1 ? fmt::format("one byte (0x{:02x})", g.fill)
                                                                   : fmt::format("{} bytes", g.len);
-        std::string shape = fmt::format(fmt::runtime(w.probe_shape), fmt::arg("payload", payload),
-                                        fmt::arg("seq", g.seq), fmt::arg("peer", peer),
-                                        fmt::arg("expect", g.seq + 1), fmt::arg("snd_una", g.seq + 1));
-        return why + "; " + shape;
+        a.push_back(fmt::arg("payload", payload));
+        a.push_back(fmt::arg("seq", g.seq));
+        a.push_back(fmt::arg("seq_end", g.seq + g.len));
+        a.push_back(fmt::arg("ack", g.ack));
+        a.push_back(fmt::arg("len", g.len));
+        a.push_back(fmt::arg("expect", g.seq + 1));
+        a.push_back(fmt::arg("snd_una", g.seq + 1));
+        si.last_probe = r.t;
+        return say(r.why_a <= 1 ? w.first_probe : w.next_probe, a) + "; " + say(w.probe_shape, a);
       }
       case NoteKind::kKeepaliveGiveUpRst: {
-        const SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
-        return fmt::format(fmt::runtime(wording(r.origin).give_up), fmt::arg("n", r.why_a), fmt::arg("os", si.os),
-                           fmt::arg("intvl", secs(si.intvl.value)), fmt::arg("peer", peer));
+        SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
+        si.gave_up_told = true;
+        Args a = args(si);
+        a.push_back(fmt::arg("n_probes", plural(r.why_a, "probe")));
+        return say(wording(r.origin).give_up, a);
       }
-      case NoteKind::kRetransmitGiveUpRst: return std::string(wording(r.origin).retransmit_give_up);
+      case NoteKind::kRetransmitGiveUpRst: {
+        SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
+        si.retransmit_gave_up_told = true;
+        Args a = args(si);
+        a.push_back(fmt::arg("n_retransmissions", plural(r.why_a, "retransmission")));
+        return say(wording(r.origin).retransmit_give_up, a);
+      }
       case NoteKind::kFin: return fmt::format("the application closes → FIN seq {}", g.seq);
       case NoteKind::kAbortRst: return "the application aborts (SO_LINGER 0, or the process is killed) → RST";
       case NoteKind::kRstNoSocket:
         return "has no connection for this segment (it forgot it, e.g. after a reboot) → RST";
       case NoteKind::kFirewallRstNoState:
+        if (!is_host(r.origin) && fws[r.origin - sc->hosts.size()].cfg->reset_style == ResetStyle::kMirror)
+          return fmt::format(
+              "sends {} an RST|ACK in the name of {} that mirrors the dropped packet: seq {} = its ack, ack {} = "
+              "its seq, and its length, {} (reset_style: mirror, as the firewall in field report 003 did)",
+              endpoint_name(g.dst, g.dport), endpoint_name(g.src, g.sport), g.seq, g.ack,
+              g.len == 0 ? std::string("no data") : plural(g.len, "byte"));
         return fmt::format(
             "sends {} an RST in the name of {}, seq {} taken from the dropped packet's ack field (RFC 9293 "
             "3.10.7.1), so the receiver will find it acceptable",
@@ -630,23 +796,60 @@ struct ExplainSink::Impl {
 
     if (host && s >= 0) {
       SideInfo& si = ci.side[s];
-      if (r.dir == CaptureDir::kOut && g.has(tcp_flag::kAck)) {
+      // rcv_nxt, as the endpoint has it: the ACK field of what it sends (except AIX-style probes, which
+      // acknowledge rcv_nxt-1) and the sequence space of what it accepts.
+      if (r.dir == CaptureDir::kOut && g.has(tcp_flag::kAck) && r.why != NoteKind::kKeepaliveProbe) {
         si.rcv_nxt = g.ack;
         si.rcv_nxt_known = true;
       }
       if (r.dir == CaptureDir::kIn) {
-        if (g.has(tcp_flag::kRst) && r.fate == NoteKind::kNone) {
-          bool exact = si.rcv_nxt_known && g.seq == si.rcv_nxt;
-          add(r.t, r.node,
-              exact ? fmt::format("the RST's seq {} is exactly rcv_nxt: accepted → the connection is reset; "
-                                  "the application's next call fails with ECONNRESET",
-                                  g.seq)
-                    : fmt::format("an RST with seq {} arrives (rcv_nxt {})", g.seq, si.rcv_nxt));
-        }
+        if (g.has(tcp_flag::kRst) && r.fate == NoteKind::kNone) add(r.t, r.node, rst_arrives(si, g));
         si.last_in_seq = g.seq;
-        if (r.fate == NoteKind::kNone && r.why != NoteKind::kKeepaliveProbe) si.last_rx = r.t;
+        if (r.fate == NoteKind::kNone) accept_seq(si, g);
+        // What restarts the idle time differs (os_profile.h IdleReference).
+        bool restarts = si.prof->keepalive.idle_reference == IdleReference::kAnySegment
+                            ? r.fate == NoteKind::kNone || r.fate == NoteKind::kDropOutOfWindow ||
+                                  r.fate == NoteKind::kDupAckRateLimited
+                            : r.fate == NoteKind::kNone && r.why != NoteKind::kKeepaliveProbe;
+        if (restarts) {
+          si.last_rx = r.t;
+          si.rx.push_back(r.t);
+        }
       }
     }
+  }
+
+  static void accept_seq(SideInfo& si, const Segment& g) {
+    uint32_t end = g.seq + g.len + (g.has(tcp_flag::kSyn) ? 1u : 0u) + (g.has(tcp_flag::kFin) ? 1u : 0u);
+    if (g.has(tcp_flag::kSyn)) {
+      si.rcv_nxt = end;
+      si.rcv_nxt_known = true;
+    } else if (si.rcv_nxt_known && static_cast<int32_t>(g.seq - si.rcv_nxt) <= 0 &&
+               static_cast<int32_t>(end - si.rcv_nxt) > 0) {
+      si.rcv_nxt = end;
+    }
+  }
+
+  // Whether the host's TCP takes the RST that reached it, and by which rule.
+  std::string rst_arrives(const SideInfo& si, const Segment& g) const {
+    if (si.rcv_nxt_known && g.seq == si.rcv_nxt)
+      return fmt::format("the RST's seq {} is exactly rcv_nxt: accepted → the connection is reset; the application's "
+                         "next call fails with ECONNRESET",
+                         g.seq);
+    const ExplainWording& w = wording(si.host);
+    if (si.rcv_nxt_known && si.prof->receive.accept_rst_rcv_nxt_minus_1 && g.seq == si.rcv_nxt - 1 &&
+        !w.rst_below_rcv_nxt.empty()) {
+      Args a = args(si);
+      a.push_back(fmt::arg("seq", g.seq));
+      return say(w.rst_below_rcv_nxt, a);
+    }
+    return fmt::format("an RST with seq {} arrives (rcv_nxt {})", g.seq, si.rcv_nxt);
+  }
+
+  // The last segment `si` received that restarted its idle time, before `t` (never if none).
+  static Time last_rx_before(const SideInfo& si, Time t) {
+    auto it = std::upper_bound(si.rx.begin(), si.rx.end(), t);
+    return it == si.rx.begin() ? Time::never() : *(it - 1);
   }
 
   // ------------------------------------------------------------ summary
@@ -669,6 +872,46 @@ struct ExplainSink::Impl {
   std::string keepalive_plan(const SideInfo& si) const {
     if (!si.keepalive) return fmt::format("{} had keepalive off", si.name);
     return fmt::format("{} probes after keepidle {} = {}", si.name, secs(si.idle.value), si.idle.name);
+  }
+
+  // The side that timed out (ETIMEDOUT, or WSAENETRESET for Windows keepalive), the earlier if both did.
+  static int timed_out_side(const ConnectionOutcome& o) {
+    int best = -1;
+    for (int i = 0; i < 2; ++i) {
+      const SideOutcome& so = o.side[i];
+      if (so.error != SocketError::kEtimedout && so.error != SocketError::kWsaEnetreset) continue;
+      if (best < 0 || so.error_at < o.side[best].error_at) best = i;
+    }
+    return best < 0 ? 1 : best;
+  }
+
+  // An end that gives up without sending anything leaves no packet to narrate (illumos keepalive and
+  // retransmission, Linux retransmission): tell it at the moment the outcome says it happened.
+  void tell_silent_give_ups() {
+    for (const ConnectionOutcome& o : outcomes) {
+      for (int i = 0; i < 2; ++i) {
+        const SideOutcome& so = o.side[i];
+        if ((so.error != SocketError::kEtimedout && so.error != SocketError::kWsaEnetreset) || so.error_at.is_never())
+          continue;
+        SideInfo& si = conns[o.conn].side[i];
+        const ExplainWording& w = wording(si.host);
+        Args a = args(si);
+        std::string text;
+        if (so.error_cause.find("keepalive") != std::string::npos) {
+          if (si.gave_up_told || w.give_up_silent.empty()) continue;
+          Time last = last_rx_before(si, so.error_at);
+          a.push_back(fmt::arg("elapsed", secs(last.is_never() ? Time() : so.error_at - last)));
+          text = say(w.give_up_silent, a);
+        } else {
+          if (si.retransmit_gave_up_told || si.retransmissions == 0 || w.retransmit_give_up_silent.empty()) continue;
+          a.push_back(fmt::arg("n_retransmissions", plural(si.retransmissions, "retransmission")));
+          text = say(w.retransmit_give_up_silent, a);
+        }
+        auto at = std::upper_bound(lines.begin(), lines.end(), so.error_at,
+                                   [](Time t, const Line& l) { return t < l.t; });
+        lines.insert(at, Line{so.error_at, node_name(si.host), std::move(text), ""});
+      }
+    }
   }
 
   void summary(const ConnectionOutcome& o, Time run_end) {
@@ -736,7 +979,7 @@ struct ExplainSink::Impl {
       }
       para.push_back(fix);
     } else if (o.fate == Fate::kTimedOut) {
-      int s = o.side[0].error == SocketError::kEtimedout ? 0 : 1;
+      int s = timed_out_side(o);
       const SideInfo& si = ci.side[s];
       const SideInfo& peer = ci.side[1 - s];
       bool keepalive = o.side[s].error_cause.find("keepalive") != std::string::npos;
@@ -746,20 +989,17 @@ struct ExplainSink::Impl {
       for (const FaultSpec* f : faults)
         if (f->at <= o.at) text += fmt::format(" At {}, {}.", format_seconds_us(f->at), fault_text(*f));
       if (keepalive && si.keepalive) {
-        Time total = si.idle.value + si.intvl.value * si.count.count;
-        text += fmt::format(" {}'s keepalive noticed: its last acceptable segment arrived at {}, and it gave up "
-                            "{} later; at most ",
-                            si.name, format_seconds_us(si.last_rx), secs(o.at - si.last_rx));
-        text += fmt::format(fmt::runtime(wording(si.host).detect_bound), fmt::arg("os", si.os),
-                            fmt::arg("idle", secs(si.idle.value)),
-                            fmt::arg("count", si.count.count), fmt::arg("intvl", secs(si.intvl.value)),
-                            fmt::arg("total", secs(total)));
+        Time last = last_rx_before(si, o.at);
+        bool any = si.prof->keepalive.idle_reference == IdleReference::kAnySegment;
+        text += fmt::format(" {}'s keepalive noticed: {} arrived at {}, and it gave up {} later; ", si.name,
+                            any ? "the last segment it received" : "its last acceptable segment",
+                            format_seconds_us(last), secs(o.at - last));
+        text += say(wording(si.host).detect_bound, args(si));
         text += ".";
         para.push_back(text);
-        para.push_back(
-            "This is keepalive doing its job: finding a peer that can no longer answer. No keepalive setting "
-            "keeps such a connection alive; smaller keepidle, keepintvl or keepcnt (or TCP_USER_TIMEOUT) only "
-            "make the application hear about it sooner.");
+        para.push_back("This is keepalive doing its job: finding a peer that can no longer answer. No keepalive "
+                       "setting keeps such a connection alive; " +
+                       say(wording(si.host).sooner, args(si)) + ".");
       } else {
         para.push_back(text + " Its retransmissions went unanswered until it gave up.");
       }
@@ -843,6 +1083,7 @@ struct ExplainSink::Impl {
 
   void end(const RunSummary& s) {
     advance_to(s.end, false);
+    tell_silent_give_ups();
     print_lines();
     fmt::print(out, "\n");
     for (const ConnectionOutcome& o : outcomes) summary(o, s.end);

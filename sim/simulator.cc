@@ -387,7 +387,8 @@ struct Simulator::Impl {
       return {cause, killer};
     }
     if (ctx.keepalive_gave_up >= 0)
-      return {fmt::format("keepalive: {} probes unanswered", ctx.keepalive_gave_up), describe_loss(rt.loss)};
+      return {fmt::format("keepalive: {} probe{} unanswered", ctx.keepalive_gave_up, ctx.keepalive_gave_up == 1 ? "" : "s"),
+              describe_loss(rt.loss)};
     return {"retransmission timeout", describe_loss(rt.loss)};
   }
 

@@ -31,6 +31,20 @@ TEST_CASE("cli: `kasim run` with no file runs the built-in firewall-expiry scena
   CHECK(r.out.find("telnet: reset at") != std::string::npos);
 }
 
+TEST_CASE("cli: `kasim run FILE --explain` prints the scenario's explain golden, byte for byte") {
+  // The golden test feeds ExplainSink directly; this is the path a user takes (capture points, sink choice).
+  fs::path dir = fs::path(KASIM_SOURCE_DIR) / "scenarios";
+  for (const char* name : {"seed-aix-firewall-reset", "seed-linux-silenced-client"}) {
+    CAPTURE(name);
+    CliResult r = cli({"run", (dir / (std::string(name) + ".yaml")).string(), "--explain"});
+    CHECK(r.code == 0);
+    CHECK(r.err.empty());
+    std::string want = read_text((dir / "expected" / (std::string(name) + ".explain.txt")).string());
+    REQUIRE(!want.empty());
+    CHECK_MESSAGE(r.out == want, first_difference(want, r.out));
+  }
+}
+
 TEST_CASE("cli: bad input exits 2 with file:line:col on stderr and nothing on stdout") {
   fs::path d = temp_dir();
   fs::path bad = d / "bad.yaml";

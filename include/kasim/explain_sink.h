@@ -9,8 +9,10 @@
 // What is narrated: every packet where it is created (the origin's `out`
 // record), what a node did to it when that matters (drops, discards,
 // firewalls refreshing or lacking state, RSTs accepted), scheduled faults,
-// and firewall entries expiring (derived from the packets each firewall
-// forwarded and its idle timeouts, with kasim's own Firewall rules). The
+// firewall entries expiring (derived from the packets each firewall
+// forwarded and its idle timeouts, with kasim's own Firewall rules), and
+// give-ups that send no packet (illumos keepalive, Linux and illumos
+// retransmission), told at the time the connection's outcome gives. The
 // sink sees only the capture points the simulator records, so run it on a
 // scenario with an empty `capture` list (`kasim run --explain` does).
 //
