@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(cmake ninja-build g++ libboost-graph-dev libyaml-cpp-dev libfmt-dev doctest-dev libcli11-dev
-          nlohmann-json3-dev libpcap-dev python3 tshark python3-matplotlib python3-yaml parallel
+          nlohmann-json3-dev libpcap-dev python3 tshark python3-matplotlib parallel
           iproute2 tcpdump nftables conntrack)  # the last four: `kasim lab` and tests/kernel
 
 setup() {

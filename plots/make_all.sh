@@ -2,8 +2,9 @@
 # Regenerates the pictures of the seed scenarios from real kasim output.
 #   plots/make_all.sh [--kasim PATH] [--out DIR]     (default: build/kasim, docs/img)
 # `./dev.sh plots` builds kasim and runs this; the test suite runs it into a
-# temporary directory. Uses Debian's python3 with python3-matplotlib and
-# python3-yaml (dev.sh installs them); PYTHON overrides the interpreter.
+# temporary directory. The heatmaps come from `kasim sweep` (KASIM_SWEEP_JOBS
+# threads, default 2). Uses Debian's python3 with python3-matplotlib (dev.sh
+# installs it); PYTHON overrides the interpreter.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -13,7 +14,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --kasim) kasim=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    *) sed -n '2,6p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,7p' "$0" >&2; exit 2 ;;
   esac
 done
 py=${PYTHON:-/usr/bin/python3}
@@ -22,17 +23,31 @@ mkdir -p "$out"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for s in firewall-expiry-reset firewall-keepalive-survives seed-linux-silenced-client; do
-  "$kasim" run "$root/scenarios/$s.yaml" --format json -o "$work/$s.jsonl"
+# The AIX field reports capture only at testServer, as the report did; the
+# pictures want every node on the path.
+declare -A every_node=(
+  [seed-aix-firewall-reset]='capture=[testClient, firewallB, testServer]'
+  [seed-aix-cable-pull]='capture=[testClient, testServer]'
+)
+for s in firewall-expiry-reset firewall-keepalive-survives seed-linux-silenced-client seed-aix-firewall-reset \
+         seed-aix-cable-pull; do
+  set_capture=()
+  [ -n "${every_node[$s]:-}" ] && set_capture=(--set "${every_node[$s]}")
+  "$kasim" run "$root/scenarios/$s.yaml" --format json "${set_capture[@]}" -o "$work/$s.jsonl"
   "$py" "$here/ladder.py" "$work/$s.jsonl" -o "$out/$s.ladder.png"
 done
-for s in firewall-expiry-reset firewall-keepalive-survives; do
+for s in firewall-expiry-reset firewall-keepalive-survives seed-aix-firewall-reset; do
   "$py" "$here/fw_timeline.py" "$work/$s.jsonl" -o "$out/$s.timeline.png"
 done
+# The heatmaps: kasim sweep over the server's keepidle x the firewall's idle timeout, 6 h runs.
+idle=connections.telnet.keepalive.server.idle
+timeout=middleboxes.fw.idle_timeout
 for mode in reset-sender drop; do
-  "$py" "$here/sweep.py" --kasim "$kasim" --scenario "$root/scenarios/firewall-expiry-reset.yaml" \
-    --keepidle 300:7200:300 --fw-timeout 900:7200:900 --duration 6h --on-expiry "$mode" -o "$work/sweep-$mode.csv"
-  "$py" "$here/heatmap.py" "$work/sweep-$mode.csv" -o "$out/sweep-$mode.png" \
+  "$kasim" sweep "$root/scenarios/firewall-expiry-reset.yaml" --jobs "${KASIM_SWEEP_JOBS:-2}" \
+    --set duration=6h --set middleboxes.fw.on_expiry="$mode" \
+    --vary "$idle=300s..7200s:300s" --vary "$timeout=900s..7200s:900s" -o "$work/sweep-$mode.csv"
+  "$py" "$here/heatmap.py" "$work/sweep-$mode.csv" -o "$out/sweep-$mode.png" --y "$idle" --x "$timeout" \
+    --ylabel "server keepidle" --xlabel "fw idle timeout" \
     --title "firewall-expiry-reset, 6 h runs: server keepidle × fw idle timeout, on_expiry: $mode"
 done
 "$kasim" run "$root/scenarios/fleet-vanishing-peers.yaml" --format json -o "$work/fleet.jsonl"

@@ -8,8 +8,9 @@ dir=$2
 rm -rf "$dir"
 "$(dirname "$0")/make_all.sh" --kasim "$kasim" --out "$dir"
 expected=(firewall-expiry-reset.ladder firewall-keepalive-survives.ladder seed-linux-silenced-client.ladder
-          firewall-expiry-reset.timeline firewall-keepalive-survives.timeline sweep-reset-sender sweep-drop
-          fleet-vanishing-peers)
+          seed-aix-firewall-reset.ladder seed-aix-cable-pull.ladder
+          firewall-expiry-reset.timeline firewall-keepalive-survives.timeline seed-aix-firewall-reset.timeline
+          sweep-reset-sender sweep-drop fleet-vanishing-peers)
 for name in "${expected[@]}"; do
   f=$dir/$name.png
   [ -f "$f" ] || { echo "missing $f" >&2; exit 1; }
