@@ -165,7 +165,6 @@ struct Simulator::Impl {
     }
     for (size_t i = 0; i < sc.middleboxes.size(); ++i)
       firewalls.emplace_back(sc.middleboxes[i].firewall, Rng::stream(sc.seed, "middlebox-nat", i));
-
     captured.assign(sc.node_count(), sc.capture.empty() && !sc.capture_none ? 1 : 0);
     for (const std::string& n : sc.capture) captured[sc.node_index(n)] = 1;
 
@@ -297,6 +296,27 @@ struct Simulator::Impl {
     r.fate = fate;
     r.fate_a = fate_a;
     sink->record(r);
+  }
+
+  // Reports the entries box `mb` expired since the last call (its log is on
+  // only when the sink wants records and the box is a capture point).
+  void report_expiries(size_t mb) {
+    Firewall& fw = firewalls[mb];
+    if (fw.expired().empty()) return;
+    size_t node = sc.hosts.size() + mb;
+    for (const ExpiredEntry& x : fw.expired()) {
+      ExpiryRecord r;
+      r.t = x.at;
+      r.node = static_cast<uint32_t>(node);
+      r.conn = conns[x.tag].spec;
+      r.instance = conns[x.tag].instance;
+      r.state = x.state;
+      r.timeout = x.timeout;
+      r.last_seen = x.last_seen;
+      r.cause = x.cause;
+      sink->expiry(r);
+    }
+    fw.clear_expired();
   }
 
   void note_loss(uint32_t conn, LossNote::Kind kind, size_t index) {
@@ -451,6 +471,7 @@ struct Simulator::Impl {
       size_t mb = node - sc.hosts.size();
       FlowDir dir = p.step > 0 ? FlowDir::kFromClient : FlowDir::kFromServer;
       Firewall::Verdict v = firewalls[mb].process(now, p.seg, dir, p.conn);
+      report_expiries(mb);
       // A state change (RST, FIN, a pickup cap) can move the deadline earlier.
       if (v.entry != UINT32_MAX) arm_firewall_entry(mb, v.entry);
       if (v.picked_up && firewalls[mb].config().nat.enabled) cold[p.conn].remapped_by = sc.middleboxes[mb].name;
@@ -657,6 +678,7 @@ struct Simulator::Impl {
   RunResult run(TraceSink& s) {
     sink = &s;
     records = s.wants_records();
+    for (size_t i = 0; i < firewalls.size(); ++i) firewalls[i].set_expiry_log(records && captured[sc.hosts.size() + i]);
     s.begin(sc);
     schedule_initial();
     RunResult result;
@@ -697,6 +719,7 @@ struct Simulator::Impl {
           injections.clear();
           Time next = fw.check_expiry(now, e.aux, &injections);
           if (!next.is_never()) fw.timer(e.aux).ensure(queue, next, EventKind::kMiddleboxTimer, e.target, e.aux);
+          report_expiries(e.target);  // before the RSTs it sent, which follow from it
           for (const Firewall::Injection& inj : injections) inject_from_middlebox(e.target, inj);
           break;
         }

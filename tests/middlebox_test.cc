@@ -71,6 +71,56 @@ TEST_CASE("middlebox: each state has its own idle timeout") {
   CHECK(v.a == Time::s(7).count_ns());
 }
 
+TEST_CASE("middlebox: the expiry log reports the state and timeout that ran out, and why") {
+  FirewallConfig c;
+  c.established = Time::s(100);
+  c.closing = Time::s(30);
+  c.max_entries = 1;
+  c.when_full = WhenFull::kEvictOldest;
+  SUBCASE("off by default") {
+    Firewall fw(c);
+    handshake(fw);
+    CHECK(fw.check_expiry(Time::s(100), 0) == Time::never());
+    CHECK(fw.expired().empty());
+  }
+  SUBCASE("idle, at the timer") {
+    Firewall fw(c);
+    fw.set_expiry_log(true);
+    handshake(fw, Time::s(1));
+    pass(fw, Time::s(5), seg(kFin | kAck, 101, 901));  // half-closed: the 30 s timeout applies
+    CHECK(fw.check_expiry(Time::s(35), 0) == Time::never());
+    REQUIRE(fw.expired().size() == 1);
+    const ExpiredEntry& x = fw.expired()[0];
+    CHECK(x.at == Time::s(35));
+    CHECK(x.state == FlowState::kClosing);
+    CHECK(x.timeout == Time::s(30));
+    CHECK(x.last_seen == Time::s(5));
+    CHECK(x.cause == ExpiryCause::kIdle);
+    fw.clear_expired();
+    CHECK(fw.expired().empty());
+  }
+  SUBCASE("idle, found by a late packet: at the deadline, not at the packet") {
+    Firewall fw(c);
+    fw.set_expiry_log(true);
+    handshake(fw, Time::s(1));
+    CHECK_FALSE(pass(fw, Time::s(500), seg(kAck, 101, 901)).forward);
+    REQUIRE(fw.expired().size() == 1);
+    CHECK(fw.expired()[0].at == Time::s(101));
+    CHECK(fw.expired()[0].state == FlowState::kEstablished);
+  }
+  SUBCASE("evicted by a newcomer") {
+    Firewall fw(c);
+    fw.set_expiry_log(true);
+    handshake(fw, Time::s(1));
+    Segment other = seg(kSyn, 1, 0);
+    other.sport = 40001;
+    CHECK(pass(fw, Time::s(2), other).forward);
+    REQUIRE(fw.expired().size() == 1);
+    CHECK(fw.expired()[0].cause == ExpiryCause::kEvicted);
+    CHECK(fw.expired()[0].at == Time::s(2));
+  }
+}
+
 TEST_CASE("middlebox: reset-both sends each end an RST with the sequence it accepts, at expiry") {
   FirewallConfig c;
   c.established = Time::s(240);
@@ -588,6 +638,43 @@ connections:
   CHECK(o.fate == Fate::kReset);
   CHECK(o.killer == "nlb");
   CHECK(o.side[0].error_cause.find("RST from nlb") == 0);
+}
+
+TEST_CASE("scenario: the sink hears each expiry from the box's own entry, NAT or not") {
+  // Behind a NAT the packets a box forwards carry translated addresses; the
+  // expiry must still be the real one (last refresh = the server's ACK
+  // passing back, ESTABLISHED timeout), not one re-derived from them.
+  Run r = run_yaml(R"(
+duration: 1h
+hosts: { a: { hz: 0, address: 10.0.0.1 }, b: { hz: 0, address: 10.0.9.9 } }
+middleboxes:
+  nat: { profile: gcp-cloud-nat, nat: { address: 203.0.113.5 } }
+  nlb: { profile: aws-nlb }
+links: [ { between: [a, nat], delay: 10ms }, { between: [nat, nlb], delay: 1ms }, { between: [nlb, b], delay: 1ms } ]
+connections:
+  - name: c
+    client: a
+    server: b
+    port: 80
+    traffic: [ { at: 1s, from: client, bytes: 10 }, { at: 30m, from: client, bytes: 10 } ]
+)");
+  REQUIRE(r.sink.expiries.size() == 2);
+  const ExpiryRecord& nlb = r.sink.expiries[0];
+  const ExpiryRecord& nat = r.sink.expiries[1];
+  CHECK(nlb.node == r.scenario.node_index("nlb"));
+  // The write reaches b at 1.012 (10 + 1 + 1 ms); b's ACK passes nlb at
+  // 1.013 and the NAT at 1.014: each box's last refresh.
+  CHECK(t(nlb.t) == "351.013000");
+  CHECK(nat.node == r.scenario.node_index("nat"));
+  CHECK(nat.state == FlowState::kEstablished);
+  CHECK(nat.timeout == Time::s(1200));
+  CHECK(t(nat.last_seen) == "1.014000");
+  CHECK(t(nat.t) == "1201.014000");
+  // The drop of the later write reports the same expiry.
+  auto drops = r.at("nat", CaptureDir::kDrop);
+  REQUIRE_FALSE(drops.empty());
+  CHECK(drops[0].fate_a == nat.t.count_ns());
+  CHECK(r.outcome().killer == "nat");
 }
 
 TEST_CASE("scenario: ALB ignores keepalives: only data keeps the connection") {
