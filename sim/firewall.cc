@@ -261,6 +261,12 @@ uint32_t Firewall::create(Time now, const FlowKey& key, Segment& seg, FlowDir di
   track(n, seg, dir);
   ++live_;
   peak_ = std::max(peak_, live_);
+  // The tag's packets now belong to this entry: the lookup cache must not
+  // keep answering with an expired one that shares its key (under NAT the
+  // old entry keeps its slot), or every later packet would be picked up
+  // again with yet another mapping.
+  if (tag >= by_tag_.size()) by_tag_.resize(static_cast<size_t>(tag) + 1, 0);
+  by_tag_[tag] = slot + 1;
   v.new_entry = slot;
   v.entry = slot;
   v.picked_up = n.picked_up;

@@ -371,6 +371,40 @@ TEST_CASE("middlebox: NAT translates both directions and re-maps after expiry") 
   }
 }
 
+TEST_CASE("middlebox: after a NAT pickup the connection's packets use the new entry, not the expired one") {
+  // The expired entry keeps its slot and its keys; a lookup must not find
+  // it again. Otherwise the server's answer to a preserved port is dropped
+  // as stateless and every client retransmission gets yet another mapping.
+  FirewallConfig c;
+  c.established = Time::s(100);
+  c.pickup = Pickup::kLoose;
+  c.nat.enabled = true;
+  c.nat.address = 77;
+  c.nat.preserve_port = true;
+  Firewall fw(c, Rng(5));
+  const uint32_t tag = 3;
+  Segment syn = seg(kSyn, 100, 0);
+  fw.process(Time(), syn, FlowDir::kFromClient, tag);
+  Segment synack = seg(kSyn | kAck, 900, 101, true);
+  synack.dst = 77;
+  CHECK(fw.process(Time::ms(1), synack, FlowDir::kFromServer, tag).forward);
+  CHECK(fw.check_expiry(Time::s(200), 0, nullptr).is_never());
+  Segment late = seg(kAck, 101, 901);
+  auto v = fw.process(Time::s(300), late, FlowDir::kFromClient, tag);
+  CHECK(v.note == NoteKind::kPickedUpNat);
+  CHECK(late.sport == 40000);  // the original port was free again
+  Segment answer = seg(kAck, 901, 102, true);
+  answer.dst = 77;
+  auto w = fw.process(Time::s(301), answer, FlowDir::kFromServer, tag);
+  CHECK(w.forward);
+  CHECK(answer.dst == kClient);
+  Segment again = seg(kAck, 102, 901);
+  auto x = fw.process(Time::s(302), again, FlowDir::kFromClient, tag);
+  CHECK(x.forward);
+  CHECK(x.note == NoteKind::kNatTranslated);  // the same mapping, not a new pickup
+  CHECK(fw.live_entries() == 1);
+}
+
 TEST_CASE("middlebox: a full table drops new flows or evicts the least recently active") {
   FirewallConfig c;
   c.max_entries = 2;
