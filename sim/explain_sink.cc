@@ -890,7 +890,25 @@ struct ExplainSink::Impl {
         Time gap = v.longest_gap[o.conn];
         Time since = v.last_pass[o.conn].is_never() ? Time() : run_end - v.last_pass[o.conn];
         if (since > gap) gap = since;
-        if (v.cfg->on_idle == IdleAction::kProbe && gap >= v.cfg->established)
+        const Expiry* forgot = nullptr;
+        const Expiry* last = nullptr;
+        int times = 0;
+        for (const Expiry& e : ci.expiries)
+          if (e.fw_node == n) {
+            if (forgot == nullptr) forgot = &e;
+            last = &e;
+            ++times;
+          }
+        if (forgot != nullptr) {
+          text += fmt::format(" {} forgot it at {} ({} idle timeout), but a later packet was picked up as a new "
+                              "entry (pickup: {}{}) and the connection carried on",
+                              node_name(n), format_seconds_us(forgot->at), flow_state_name(forgot->state),
+                              pickup_name(v.cfg->pickup), v.cfg->nat.enabled ? ", with a new NAT mapping" : "");
+          text += times > 1 ? fmt::format(" ({} forgot it {} times in all, last at {}).", node_name(n), times,
+                                          format_seconds_us(last->at))
+                            : ".";
+        }
+        else if (v.cfg->on_idle == IdleAction::kProbe && gap >= v.cfg->established)
           text += fmt::format(" {}'s idle timeout of {} ran out (nothing passed it for {}), but both ends answered "
                               "its dead-connection probes, so it kept the entry.",
                               node_name(n), secs(v.cfg->established), secs(gap));

@@ -1,4 +1,5 @@
 // Middlebox behaviours (firewall.h) and profiles (middlebox_profiles.h).
+#include <filesystem>
 #include <set>
 
 #include "kasim/firewall.h"
@@ -558,6 +559,24 @@ TEST_CASE("profiles: the catalogue has the issue's devices with their documented
   CHECK(find_middlebox_profile("home-nat")->config.nat.enabled);
   std::string listing = describe_middlebox_profiles();
   for (std::string_view n : names) CHECK(listing.find(std::string(n) + ": ") != std::string::npos);
+}
+
+TEST_CASE("profiles: every profile in the catalogue has a scenario in scenarios/") {
+  // A new profile must come with a scenario that shows its defining
+  // behaviour (issue 4 item 5): this fails until one uses it.
+  namespace fs = std::filesystem;
+  std::set<std::string> used;
+  for (const auto& e : fs::directory_iterator(fs::path(KASIM_SOURCE_DIR) / "scenarios")) {
+    if (e.path().extension() != ".yaml") continue;
+    LoadResult lr = load_scenario_file(e.path().string());
+    REQUIRE_MESSAGE(lr.scenario, lr.error.to_string());
+    for (const MiddleboxSpec& m : lr.scenario->middleboxes) used.insert(m.profile);
+  }
+  REQUIRE(used.size() > 1);
+  for (std::string_view name : middlebox_profile_names()) {
+    CAPTURE(name);
+    CHECK_MESSAGE(used.count(std::string(name)) == 1, "no scenario uses profile ", name);
+  }
 }
 
 TEST_CASE("profiles: selected by name, overridden key by key, typos suggested") {
