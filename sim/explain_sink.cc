@@ -194,6 +194,13 @@ struct ExplainSink::Impl {
     return s;
   }
 
+  // A duration option's value in the OS's own unit (Windows: ms).
+  static int64_t option_raw(const HostSpec& h, SocketOption opt, Time t) {
+    for (const SocketOptionSpec& spec : h.os->socket_options)
+      if (spec.option == opt && spec.unit_ns > 0) return t.count_ns() / spec.unit_ns;
+    return 0;
+  }
+
   Setting option_setting(const HostSpec& h, SocketOption opt, int64_t raw) const {
     Setting s;
     for (const SocketOptionSpec& spec : h.os->socket_options) {
@@ -240,10 +247,14 @@ struct ExplainSink::Impl {
           if (o.field == SysctlField::kKeepaliveIdle) si.idle_sysctl = std::string(o.name);
         const KeepaliveSpec& k = cs.keepalive[i];
         si.keepalive = k.given && k.options.enabled;
-        si.idle = k.options.idle_s ? option_setting(h, SocketOption::kIdle, k.options.idle_s)
-                                   : sysctl_setting(h, SysctlField::kKeepaliveIdle, h.tunables.keepalive_idle, 0);
-        si.intvl = k.options.interval_s
-                       ? option_setting(h, SocketOption::kInterval, k.options.interval_s)
+        // The exact durations are set for every OS (the *_s fields only for
+        // options in whole seconds, e.g. not Windows' milliseconds).
+        si.idle = k.options.idle > Time()
+                      ? option_setting(h, SocketOption::kIdle, option_raw(h, SocketOption::kIdle, k.options.idle))
+                      : sysctl_setting(h, SysctlField::kKeepaliveIdle, h.tunables.keepalive_idle, 0);
+        si.intvl = k.options.interval > Time()
+                       ? option_setting(h, SocketOption::kInterval,
+                                        option_raw(h, SocketOption::kInterval, k.options.interval))
                        : sysctl_setting(h, SysctlField::kKeepaliveInterval, h.tunables.keepalive_interval, 0);
         si.count = k.options.count ? option_setting(h, SocketOption::kCount, k.options.count)
                                    : sysctl_setting(h, SysctlField::kKeepaliveProbes, Time(), h.tunables.keepalive_probes);
@@ -428,10 +439,10 @@ struct ExplainSink::Impl {
     std::string name = sc->connections[c].name;
     std::string text;
     if (x.cause == ExpiryCause::kEvicted) {
-      text = fmt::format("its table is full ({} entries): a new connection takes the place of the entry for {} "
+      text = fmt::format("its table is full ({} entr{}): a new connection takes the place of the entry for {} "
                          "(the least recently active{}, last refreshed at {}) → {} forgets the connection. Nobody "
                          "is told.",
-                         f.max_entries, name,
+                         f.max_entries, f.max_entries == 1 ? "y" : "ies", name,
                          f.when_full == WhenFull::kEarlyDrop ? " of those whose handshake never completed" : "",
                          format_seconds_us(x.last_seen), fw);
     } else if (x.cause == ExpiryCause::kUnanswered) {
@@ -454,7 +465,9 @@ struct ExplainSink::Impl {
           case FlowState::kClosing:
             text += "Nobody is told: one end has closed its half; the other may still send.";
             break;
-          case FlowState::kTimeWait: text += "Nobody is told, and nobody needs to be: both ends had closed."; break;
+          case FlowState::kTimeWait:
+            text += "Nobody is told: both ends had sent their FIN, so only a late retransmission can still need it.";
+            break;
           default: text += "Nobody is told; the connection had already been reset."; break;
         }
       }
@@ -491,6 +504,9 @@ struct ExplainSink::Impl {
       case NoteKind::kData:
         return fmt::format("the application writes {} bytes → data seq {}:{}", r.why_a, g.seq, g.seq + g.len);
       case NoteKind::kDataRetransmit:
+        if (g.len == 0 && g.has(tcp_flag::kFin))
+          return fmt::format("no ACK within the retransmission timeout ({}) → retransmission {} of its FIN (seq {})",
+                             secs(Time::us(r.why_b)), r.why_a, g.seq);
         return fmt::format("no ACK within the retransmission timeout ({}) → retransmission {} of seq {}:{}",
                            secs(Time::us(r.why_b)), r.why_a, g.seq, g.seq + g.len);
       case NoteKind::kTailLossProbe:
@@ -899,7 +915,11 @@ struct ExplainSink::Impl {
             last = &e;
             ++times;
           }
-        if (forgot != nullptr) {
+        bool passed_after = forgot != nullptr && !v.last_pass[o.conn].is_never() && v.last_pass[o.conn] > forgot->at;
+        if (forgot != nullptr && !passed_after) {
+          text += fmt::format(" {} forgot it at {} ({} idle timeout) and nothing of it passed afterwards.",
+                              node_name(n), format_seconds_us(last->at), flow_state_name(last->state));
+        } else if (forgot != nullptr) {
           text += fmt::format(" {} forgot it at {} ({} idle timeout), but a later packet was picked up as a new "
                               "entry (pickup: {}{}) and the connection carried on",
                               node_name(n), format_seconds_us(forgot->at), flow_state_name(forgot->state),

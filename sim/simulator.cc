@@ -70,6 +70,7 @@ struct ConnRt {
 struct ConnCold {
   SideOutcome out[2];
   Time closed_at[2] = {Time::never(), Time::never()};
+  bool app_closed[2] = {false, false};  // the application called close() (or aborted)
   std::string killer;
   std::string remapped_by;  // a NAT that gave this flow a new mapping mid-stream
 };
@@ -452,6 +453,7 @@ struct Simulator::Impl {
     app_scratch.swap(out.app);
     if (eof && rt.ep[s].state() == TcpState::kCloseWait) {
       // The application reads EOF and closes its end, as most servers do.
+      cold[ci].app_closed[s] = true;
       rt.ep[s].close(now, out);
       apply_output(ci, side, ctx);
       return;
@@ -609,8 +611,14 @@ struct Simulator::Impl {
       out.clear();
       switch (t.action) {
         case AppAction::kSend: rt.ep[s].send(now, t.bytes, out); break;
-        case AppAction::kClose: rt.ep[s].close(now, out); break;
-        case AppAction::kAbort: rt.ep[s].abort(now, out); break;
+        case AppAction::kClose:
+          cold[ref.conn].app_closed[s] = true;
+          rt.ep[s].close(now, out);
+          break;
+        case AppAction::kAbort:
+          cold[ref.conn].app_closed[s] = true;
+          rt.ep[s].abort(now, out);
+          break;
       }
       apply_output(ref.conn, t.from);
     }
@@ -786,8 +794,12 @@ struct Simulator::Impl {
     for (int s = 0; s < 2; ++s)
       if (o.side[s].error != SocketError::kNone && (first < 0 || o.side[s].error_at < o.side[first].error_at))
         first = s;
-    auto open = [](TcpState st) {
-      return st != TcpState::kClosed && st != TcpState::kListen && st != TcpState::kTimeWait;
+    // A side is open while its socket is and its application has not
+    // closed it: a socket in LAST_ACK or FIN_WAIT after close() is only the
+    // kernel finishing the close.
+    auto open_side = [&](int s) {
+      TcpState st = o.side[s].state;
+      return st != TcpState::kClosed && st != TcpState::kListen && st != TcpState::kTimeWait && !cd.app_closed[s];
     };
     if (first >= 0) {
       const SideOutcome& so = o.side[first];
@@ -799,15 +811,15 @@ struct Simulator::Impl {
         default: o.fate = Fate::kReset; break;
       }
       o.killer = cd.killer;
-      o.half_open = open(o.side[1 - first].state) && o.side[1 - first].error == SocketError::kNone;
+      o.half_open = open_side(1 - first) && o.side[1 - first].error == SocketError::kNone;
     } else if (!o.side[0].connected) {
       o.fate = Fate::kNeverConnected;
-    } else if (!open(o.side[0].state) && !open(o.side[1].state)) {
+    } else if (!open_side(0) && !open_side(1)) {
       o.fate = Fate::kClosed;
       o.at = std::min(cd.closed_at[0], cd.closed_at[1]);
     } else {
       o.fate = Fate::kAlive;
-      o.half_open = open(o.side[0].state) != open(o.side[1].state);
+      o.half_open = open_side(0) != open_side(1);
     }
     return o;
   }

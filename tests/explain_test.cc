@@ -146,7 +146,7 @@ TEST_CASE("explain: an entry expiring after a close does not claim both ends thi
   REQUIRE(at != std::string::npos);
   std::string line = got.substr(at, got.find('\n', at) - at);
   CHECK(line.find("still think it is open") == std::string::npos);
-  CHECK(line.find("both ends had closed") != std::string::npos);
+  CHECK(line.find("both ends had sent their FIN") != std::string::npos);
 }
 
 TEST_CASE("explain: the timer wheel's worst-case rounding per level") {

@@ -730,6 +730,35 @@ connections:
   CHECK(r.outcome().killer == "nat");
 }
 
+TEST_CASE("scenario: a TIME_WAIT timeout drops a late FIN; both applications closed, so the fate is closed") {
+  // FortiGate keeps a session 1 s after FINs from both sides; the client's
+  // last ACK is lost, and the server's FIN retransmitted 1.632 s after the
+  // previous one finds no state.
+  Run r = run_yaml(R"(
+duration: 1m
+hosts: { a: { hz: 0 }, b: { hz: 0 } }
+middleboxes: { fgt: { profile: fortigate } }
+links: [ { between: [a, fgt], delay: 1ms }, { between: [fgt, b], delay: 1ms } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, traffic: [ { at: 10s, from: client, action: close } ] }
+faults:
+  - { at: 10.0035s, link: [a, fgt], loss: 100%, until: 12s }
+)");
+  auto drops = r.at("fgt", CaptureDir::kDrop);
+  REQUIRE_FALSE(drops.empty());
+  CHECK(drops[0].seg.has(kFin));
+  CHECK(drops[0].fate == NoteKind::kDropNoState);
+  REQUIRE(r.sink.expiries.size() == 1);
+  CHECK(r.sink.expiries[0].state == FlowState::kTimeWait);
+  CHECK(r.sink.expiries[0].timeout == Time::s(1));
+  CHECK(drops[0].fate_a == r.sink.expiries[0].t.count_ns());
+  CHECK(drops[0].t - r.sink.expiries[0].last_seen > Time::s(1));
+  // The server is in LAST_ACK, but its application closed: not half-open.
+  CHECK(r.outcome().side[1].state == TcpState::kLastAck);
+  CHECK(r.outcome().fate == Fate::kClosed);
+  CHECK_FALSE(r.outcome().half_open);
+}
+
 TEST_CASE("scenario: ALB ignores keepalives: only data keeps the connection") {
   Run r = run_yaml(two_box_path("{ profile: aws-alb }", R"(    keepalive: { client: { idle: 20s, interval: 5s, count: 3 } }
 )"));
