@@ -112,6 +112,7 @@ struct Expiry {
   Time at, timeout, last;
   FlowState state;
   ExpiryCause cause;
+  TimeoutRule rule;
 };
 
 struct NoState {
@@ -135,6 +136,9 @@ struct Line {
   std::string node;
   std::string text;
   std::string signature;  // equal signatures = the same kind of event (for shortening); empty: unique
+  // An ESTABLISHED entry forgotten silently: who still thinks the connection
+  // open is known only from the outcomes, so that sentence is added at end().
+  int open_tail_conn = -1;
 };
 
 }  // namespace
@@ -436,6 +440,23 @@ struct ExplainSink::Impl {
     }
   }
 
+  // "ESTABLISHED idle timeout", and why it was shorter than configured.
+  static std::string timeout_words(FlowState st, TimeoutRule rule, Time timeout, const FirewallConfig& f) {
+    switch (rule) {
+      case TimeoutRule::kRetrans:
+        return fmt::format("{} idle timeout, cut to {} by the RETRANS rule: {} identical packets went unanswered",
+                           state_words(st), secs(timeout), f.max_retrans);
+      case TimeoutRule::kPickupCap:
+        return fmt::format("{} idle timeout, capped at {}: picked up mid-stream, no reply seen yet",
+                           state_words(st), secs(timeout));
+      case TimeoutRule::kAdaptive:
+        return fmt::format("{} idle timeout, scaled down to {} as its table filled (adaptive timeouts)",
+                           state_words(st), secs(timeout));
+      case TimeoutRule::kState: break;
+    }
+    return fmt::format("{} idle timeout", state_words(st));
+  }
+
   // A middlebox forgot an entry: told from the box's own entry (the simulator's ExpiryRecord).
   void expiry(const ExpiryRecord& x) {
     advance_to(x.t, false);
@@ -447,7 +468,7 @@ struct ExplainSink::Impl {
       v.longest_gap[c] = gap;
       v.gap_from[c] = x.last_seen;
     }
-    conns[c].expiries.push_back(Expiry{x.node, x.t, x.timeout, x.last_seen, x.state, x.cause});
+    conns[c].expiries.push_back(Expiry{x.node, x.t, x.timeout, x.last_seen, x.state, x.cause, x.rule});
     const FirewallConfig& f = *v.cfg;
     std::string fw = node_name(x.node);
     std::string name = sc->connections[c].name;
@@ -465,16 +486,17 @@ struct ExplainSink::Impl {
                          name, f.probe_count, secs(f.probe_interval), fw);
     } else {
       std::string rule = refresh_rule(f);
-      text = fmt::format("its entry for {} has {} for {} (its {} idle timeout; last {} at {}) → ", name,
-                         rule.empty() ? "seen no packet" : "had no refreshing packet", secs(x.timeout),
-                         state_words(x.state), rule.empty() ? "packet" : "refresh", format_seconds_us(x.last_seen));
+      std::string which = timeout_words(x.state, x.rule, x.timeout, f);
+      text = fmt::format("its entry for {} has {} for {} (its {}; last {} at {}) → ", name,
+                         rule.empty() ? "seen no packet" : "had no refreshing packet", secs(x.timeout), which,
+                         rule.empty() ? "packet" : "refresh", format_seconds_us(x.last_seen));
       bool resets = x.state == FlowState::kEstablished && f.on_idle == IdleAction::kResetBoth;
       if (resets) {
         text += fmt::format("{} sends each end an RST and forgets the connection.", fw);
       } else {
         text += fmt::format("{} forgets the connection. ", fw);
         switch (x.state) {
-          case FlowState::kEstablished: text += "Nobody is told: both ends still think it is open."; break;
+          case FlowState::kEstablished: text += "Nobody is told"; break;  // + who still thinks it open, at end()
           case FlowState::kSyn: text += "Nobody is told."; break;
           case FlowState::kClosing:
             text += "Nobody is told: one end has closed its half; the other may still send.";
@@ -487,6 +509,27 @@ struct ExplainSink::Impl {
       }
     }
     add(x.t, x.node, text);
+    if (x.cause == ExpiryCause::kIdle && x.state == FlowState::kEstablished &&
+        !(f.on_idle == IdleAction::kResetBoth))
+      lines.back().open_tail_conn = static_cast<int>(c);
+  }
+
+  // ": both ends still think it is open." or who had already given up at `t`.
+  std::string open_tail(uint32_t conn, Time t) const {
+    const ConnectionOutcome* o = nullptr;
+    for (const ConnectionOutcome& x : outcomes)
+      if (x.conn == conn) o = &x;
+    bool gone[2] = {false, false};
+    if (o != nullptr)
+      for (int i = 0; i < 2; ++i) gone[i] = !o->side[i].error_at.is_never() && o->side[i].error_at <= t;
+    const ConnInfo& ci = conns[conn];
+    if (gone[0] && gone[1]) return ", and both ends had already given up.";
+    if (gone[0] || gone[1]) {
+      int alive = gone[0] ? 1 : 0;
+      return fmt::format(": {} had already given up; {} still thinks it is open.", ci.side[1 - alive].name,
+                         ci.side[alive].name);
+    }
+    return ": both ends still think it is open.";
   }
 
   // ------------------------------------------------------------ records
@@ -863,10 +906,10 @@ struct ExplainSink::Impl {
               ? fmt::format("What killed it: {} freed the connection's entry at {}: an end did not answer its "
                             "dead-connection probes.",
                             fw, format_seconds_us(exp->at))
-              : fmt::format("What killed it: {} forgot the connection at {}, {} after the last {} (its {} idle "
-                            "timeout).",
+              : fmt::format("What killed it: {} forgot the connection at {}, {} after the last {} (its {}).",
                             fw, format_seconds_us(exp->at), secs(exp->timeout),
-                            rule.empty() ? "packet it passed" : "packet that refreshed it", state_words(exp->state));
+                            rule.empty() ? "packet it passed" : "packet that refreshed it",
+                            timeout_words(exp->state, exp->rule, exp->timeout, f));
       if (exp->cause == ExpiryCause::kIdle) {
         std::vector<std::string> plans;
         for (const SideInfo& si : ci.side) plans.push_back(keepalive_plan(si));
@@ -884,7 +927,8 @@ struct ExplainSink::Impl {
       para.push_back(text);
       if (exp->cause == ExpiryCause::kIdle) para.push_back(fix_text(*exp, f, ci));
     } else if (o.fate == Fate::kTimedOut) {
-      int s = o.side[0].error == SocketError::kEtimedout ? 0 : 1;
+      // The side whose timeout sealed the fate (the first to give up).
+      int s = o.side[0].error == SocketError::kEtimedout && o.side[0].error_at == o.at ? 0 : 1;
       const SideInfo& si = ci.side[s];
       const SideInfo& peer = ci.side[1 - s];
       bool keepalive = o.side[s].error_cause.find("keepalive") != std::string::npos;
@@ -1020,6 +1064,8 @@ struct ExplainSink::Impl {
 
   void end(const RunSummary& s) {
     advance_to(s.end, false);
+    for (Line& l : lines)
+      if (l.open_tail_conn >= 0) l.text += open_tail(static_cast<uint32_t>(l.open_tail_conn), l.t);
     print_lines();
     fmt::print(out, "\n");
     for (const ConnectionOutcome& o : outcomes) summary(o, s.end);

@@ -125,7 +125,8 @@ Time Firewall::scaled(Time t) const {
   return Time::ns(static_cast<int64_t>(v));
 }
 
-Time Firewall::timeout_of(const Entry& e) const {
+Time Firewall::timeout_of(const Entry& e, TimeoutRule* rule) const {
+  TimeoutRule why = TimeoutRule::kState;
   Time t = Time::never();
   switch (e.state) {
     case FlowState::kSyn: t = cfg_.syn; break;
@@ -137,10 +138,19 @@ Time Firewall::timeout_of(const Entry& e) const {
     case FlowState::kExpired: return Time::never();
   }
   // Linux: an ESTABLISHED entry without SEEN_REPLY is capped at UNACK.
-  if (e.picked_up && !(e.seen[0] && e.seen[1]) && cfg_.pickup_timeout < t) t = cfg_.pickup_timeout;
+  if (e.picked_up && !(e.seen[0] && e.seen[1]) && cfg_.pickup_timeout < t) {
+    t = cfg_.pickup_timeout;
+    why = TimeoutRule::kPickupCap;
+  }
   // Linux: retrans >= nf_conntrack_tcp_max_retrans gives the RETRANS timeout.
-  if (cfg_.max_retrans > 0 && e.retrans >= cfg_.max_retrans && cfg_.retrans_timeout < t) t = cfg_.retrans_timeout;
-  return scaled(t);
+  if (cfg_.max_retrans > 0 && e.retrans >= cfg_.max_retrans && cfg_.retrans_timeout < t) {
+    t = cfg_.retrans_timeout;
+    why = TimeoutRule::kRetrans;
+  }
+  Time s = scaled(t);
+  if (s != t) why = TimeoutRule::kAdaptive;
+  if (rule != nullptr) *rule = why;
+  return s;
 }
 
 Time Firewall::expiry_time(uint32_t slot) const {
@@ -195,8 +205,9 @@ uint16_t Firewall::pick_port(uint16_t original, Ipv4 server, uint16_t server_por
 void Firewall::expire(Entry& e, Time at, ExpiryCause cause) {
   if (log_expiries_) {
     // Before the state changes and live_ drops: the timeout that ran out.
-    Time timeout = e.state == FlowState::kProbing ? scaled(cfg_.established) : timeout_of(e);
-    expired_.push_back(ExpiredEntry{e.tag, at, e.state, timeout, e.last_seen, cause});
+    TimeoutRule rule = TimeoutRule::kState;
+    Time timeout = e.state == FlowState::kProbing ? scaled(cfg_.established) : timeout_of(e, &rule);
+    expired_.push_back(ExpiredEntry{e.tag, at, e.state, timeout, e.last_seen, cause, rule});
   }
   e.state = FlowState::kExpired;
   e.expired_at = at;

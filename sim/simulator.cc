@@ -316,6 +316,7 @@ struct Simulator::Impl {
       r.timeout = x.timeout;
       r.last_seen = x.last_seen;
       r.cause = x.cause;
+      r.rule = x.rule;
       sink->expiry(r);
     }
     fw.clear_expired();

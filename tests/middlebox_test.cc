@@ -309,6 +309,17 @@ TEST_CASE("middlebox: RETRANS rule shortens the timeout after identical unanswer
   CHECK(fw.expiry_time(0) == Time::s(7425 + 300));
   pass(fw, Time::s(7426), seg(kAck, 101, 901));  // an answer resets the count
   CHECK(fw.expiry_time(0) == Time::s(7426 + 432000));
+  SUBCASE("the expiry log says which rule set the timeout") {
+    Firewall g(c);
+    g.set_expiry_log(true);
+    handshake(g);
+    for (int i = 0; i < 4; ++i) pass(g, Time::s(7200 + 75 * i), seg(kAck, 900, 101, true));
+    CHECK(g.check_expiry(Time::s(7425 + 300), 0).is_never());
+    REQUIRE(g.expired().size() == 1);
+    CHECK(g.expired()[0].rule == TimeoutRule::kRetrans);
+    CHECK(g.expired()[0].timeout == Time::s(300));
+    CHECK(g.expired()[0].state == FlowState::kEstablished);
+  }
 }
 
 TEST_CASE("middlebox: no-state RST can be limited to one side (AWS NAT Gateway: inside only)") {

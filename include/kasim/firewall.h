@@ -178,6 +178,14 @@ enum class ExpiryCause : uint8_t {
 };
 const char* expiry_cause_name(ExpiryCause c);
 
+// Why an entry's timeout differs from its state's configured one.
+enum class TimeoutRule : uint8_t {
+  kState,      // the state's own timeout
+  kPickupCap,  // a picked-up entry without a reply yet: pickup_timeout
+  kRetrans,    // max_retrans identical packets went unanswered: retrans_timeout
+  kAdaptive,   // scaled down as the table filled (pf adaptive timeouts)
+};
+
 // An entry that expired, as observers (the trace) see it. `at` is when it
 // expired: a deadline found only at the next packet (it moved earlier under
 // adaptive timeouts) lies before the moment it is reported.
@@ -188,6 +196,7 @@ struct ExpiredEntry {
   Time timeout;          // that state's timeout as applied: caps, RETRANS rule and adaptive scaling included
   Time last_seen;        // the last refresh
   ExpiryCause cause = ExpiryCause::kIdle;
+  TimeoutRule rule = TimeoutRule::kState;  // what set `timeout` (kIdle)
 };
 
 // Direction of a packet through the box.
@@ -293,7 +302,7 @@ class Firewall {
     uint32_t tag = 0;
     TimerSlot timer;
   };
-  Time timeout_of(const Entry& e) const;
+  Time timeout_of(const Entry& e, TimeoutRule* rule = nullptr) const;
   Time scaled(Time t) const;
   Segment reset_for(const Segment& seg) const;
   uint32_t create(Time now, const FlowKey& key, Segment& seg, FlowDir dir, uint32_t tag, Verdict& v);

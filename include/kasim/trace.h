@@ -54,6 +54,7 @@ struct ExpiryRecord {
   Time timeout;           // as applied (caps, RETRANS rule, adaptive scaling)
   Time last_seen;         // the last packet that refreshed the entry
   ExpiryCause cause = ExpiryCause::kIdle;
+  TimeoutRule rule = TimeoutRule::kState;  // what set `timeout`
 };
 
 // A short machine-readable class of packet: syn, syn-ack, data, ack,
