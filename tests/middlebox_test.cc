@@ -568,8 +568,39 @@ TEST_CASE("profiles: the catalogue has the issue's devices with their documented
   CHECK(find_middlebox_profile("pf")->config.adaptive_start == 60000);
   CHECK(find_middlebox_profile("cisco-asa-dcd")->config.on_idle == IdleAction::kProbe);
   CHECK(find_middlebox_profile("home-nat")->config.nat.enabled);
+  // From the reference's table: GCP's external Application LB keeps idle
+  // backend connections 600 s and, as a proxy, counts only data; Cisco
+  // RV120W's TCP session timeout is 1800 s.
+  CHECK(find_middlebox_profile("gcp-external-alb")->config.established == Time::s(600));
+  CHECK(find_middlebox_profile("gcp-external-alb")->config.refresh_on == RefreshOn::kNewData);
+  CHECK(find_middlebox_profile("cisco-rv120w")->config.established == Time::s(1800));
+  CHECK(find_middlebox_profile("cisco-rv120w")->config.nat.enabled);
   std::string listing = describe_middlebox_profiles();
   for (std::string_view n : names) CHECK(listing.find(std::string(n) + ": ") != std::string::npos);
+}
+
+TEST_CASE("profiles: the listing marks kasim's assumptions UNVERIFIED, profile by profile") {
+  std::string listing = describe_middlebox_profiles();
+  // The UNVERIFIED lines of one profile: between its heading and the next blank line.
+  auto marks = [&](std::string_view name) {
+    size_t at = listing.find("\n" + std::string(name) + ": ");
+    REQUIRE_MESSAGE(at != std::string::npos, name);
+    size_t end = listing.find("\n\n", at + 1);
+    std::string block = listing.substr(at, end - at);
+    int n = 0;
+    for (size_t p = block.find("\n  UNVERIFIED: "); p != std::string::npos; p = block.find("\n  UNVERIFIED: ", p + 1))
+      ++n;
+    return n;
+  };
+  CHECK(marks("linux-conntrack") == 0);  // every value from the kernel source
+  CHECK(marks("linux-ipvs") == 1);
+  CHECK(marks("juniper-srx") == 2);
+  CHECK(marks("cisco-rv120w") == 3);
+  CHECK(listing.find("  UNVERIFIED: packets without state: dropped silently (IPVS expiry behaviour not read)") !=
+        std::string::npos);
+  size_t total = 0;
+  for (const MiddleboxProfile& p : middlebox_profiles()) total += p.unverified.size();
+  CHECK(total >= 19);
 }
 
 TEST_CASE("profiles: every profile in the catalogue has a scenario in scenarios/") {
