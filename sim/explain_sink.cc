@@ -1,7 +1,6 @@
 #include "kasim/explain_sink.h"
 
 #include <algorithm>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,7 +9,6 @@
 #include "kasim/explain_wording.h"
 #include "kasim/firewall.h"
 #include "kasim/process_kill.h"
-#include "kasim/rng.h"
 #include "kasim/scenario.h"
 #include "kasim/topology.h"
 
