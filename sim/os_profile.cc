@@ -51,8 +51,8 @@ constexpr std::array<SocketOptionSpec, 4> kLinuxSocketOptions{{
 }};
 
 constexpr std::array<RuleSource, 10> kLinuxRules{{
-    {"idle reference", "idle = now - max(last acceptable ACK (rcv_tstamp), last in-order data (lrcvtime)); out-of-window segments, old ACKs and the peer's 0-byte probes do not reset it",
-     "include/net/tcp.h keepalive_time_elapsed(); net/ipv4/tcp_input.c tcp_ack(), tcp_event_data_recv()", true},
+    {"idle reference", "idle = now - max(last acceptable ACK (rcv_tstamp, ack in [snd_una, snd_nxt], duplicates included), last in-order data (lrcvtime)); out-of-window segments (data too), old ACKs (ack < snd_una), ACKs of unsent data (the whole segment is dropped) and the peer's 0-byte probes do not reset it",
+     "include/net/tcp.h keepalive_time_elapsed(); net/ipv4/tcp_input.c tcp_validate_incoming(), tcp_ack() (old_ack, ACK_UNSENT_DATA), tcp_event_data_recv()", true},
     {"enable", "SO_KEEPALIVE at time S arms the timer at S+idle; TCP_KEEPIDLE re-arms for the remaining idle time",
      "net/ipv4/tcp.c tcp_set_keepalive(), tcp_sock_set_keepidle_locked()", true},
     {"probe", "ACK, 0 bytes, seq = snd_una-1, ack = rcv_nxt",
@@ -63,8 +63,8 @@ constexpr std::array<RuleSource, 10> kLinuxRules{{
      "net/ipv4/tcp_timer.c tcp_keepalive_timer(), tcp_write_err(); tcp_output.c tcp_send_active_reset()", true},
     {"timers", "timer-wheel timers: every arm rounded up to the wheel level's granularity on the absolute jiffies grid (host hz, phase from the seed)",
      "kernel/time/timer.c calc_index(), enqueue_timer()", true},
-    {"answers to probes", "answers to 0-byte out-of-window segments are rate limited (tcp_invalid_ratelimit, 500 ms); 1-byte probes are answered at once",
-     "net/ipv4/tcp_input.c tcp_validate_incoming(), tcp_oow_rate_limited()", true},
+    {"answers to probes", "a 0-byte probe (seq rcv_nxt-1) fails tcp_sequence(); its dupack, like every challenge ACK (in-window RST or SYN, ACK of unsent data), is skipped while the last such answer is less than tcp_invalid_ratelimit (500 ms) old (per socket). A 1-byte probe ends at rcv_nxt, is acceptable and is ACKed at once; out-of-window data is answered at once and does not count",
+     "net/ipv4/tcp_input.c tcp_validate_incoming(), tcp_oow_rate_limited() ('Data packets without SYNs are not likely part of an ACK loop'), __tcp_oow_rate_limited(), tcp_send_challenge_ack()", true},
     {"retransmission", "RTT estimator as tcp_rtt_estimator(), RTO = srtt + max(4*mdev, 200 ms), doubling capped at 120 s; a tail-loss probe (2*srtt + 200 ms) first",
      "net/ipv4/tcp_input.c tcp_rtt_estimator(), tcp_timer.c tcp_retransmit_timer(), tcp_output.c tcp_schedule_loss_probe()", true},
     {"retransmission give-up", "at an RTO expiry with now - first retransmission >= tcp_model_timeout(tcp_retries2=15, 200 ms) = 924.6 s (or TCP_USER_TIMEOUT): ETIMEDOUT, no RST",
