@@ -179,14 +179,60 @@ faults: [ { at: 5s, host: a, action: block-from, peer: b } ]
   CHECK(t(rtx[0].t) == "10.404000");
   CHECK(t(rtx[1].t) == "10.808000");
   CHECK(t(rtx[2].t) == "11.616000");
-  // Give-up: the first RTO expiry at least 924.6 s after the first retransmission.
+  // Give-up (tcp_retransmit_timer() -> tcp_write_timeout() ->
+  // retransmits_timed_out(sk, tcp_retries2, 0)): at each RTO expiry after the
+  // first, the connection dies once now - retrans_stamp (the first RTO
+  // retransmission, 10.404; the TLP does not set it) >= tcp_model_timeout(15,
+  // TCP_RTO_MIN): linear_backoff_thresh = ilog2(120 s / 200 ms) = 9, and
+  // 15 > 9, so timeout = (2^10 - 1) * 200 ms + (15 - 9) * 120 s = 924.6 s.
+  // This connection's RTO is 202 ms, not 200: after the first retransmission
+  // the waits are 404, 808, ..., 103424 ms (9 doublings, summing to 206.444 s),
+  // then 120 s each. The expiry after the 15th retransmission comes at
+  // 206.444 + 6 * 120 = 926.444 s >= 924.6 s (the one before, 806.444 s, is
+  // short): ETIMEDOUT at 10.404 + 926.444 = 936.848 s, 15 RTO
+  // retransmissions. (With an RTO of exactly 200 ms that expiry would be
+  // at 924.4 s < 924.6 s and a 16th retransmission would go out.)
   const auto& o = r.outcome();
   CHECK(o.side[0].error == SocketError::kEtimedout);
-  CHECK(o.side[0].error_at - rtx[0].t >= Time::ms(924600));
+  CHECK(rtx.size() == 15);
+  CHECK(t(rtx.back().t) == "816.848000");
+  CHECK(t(o.side[0].error_at) == "936.848000");
+  CHECK(o.side[0].error_at - rtx[0].t == Time::ms(926444));
   CHECK(r.with(NoteKind::kRetransmitGiveUpRst, "a", CaptureDir::kOut).empty());
   CHECK(o.killer == "a (input filter)");
   // Backoff is capped at TCP_RTO_MAX (120 s).
   for (size_t i = 1; i < rtx.size(); ++i) CHECK(rtx[i].t - rtx[i - 1].t <= Time::s(120));
+}
+
+TEST_CASE("linux: black-hole write with tcp_retries2 = 5 gives up at the 7th RTO expiry (tcp_model_timeout 12.6 s)") {
+  // tcp_model_timeout(5, 200 ms): 5 <= linear_backoff_thresh (9), so
+  // timeout = (2^6 - 1) * 200 ms = 12.6 s after the first RTO retransmission
+  // (10.404). With this connection's 202 ms RTO the expiries after it come
+  // 0.404, 1.212, 2.828, 6.060, 12.524 s later (retransmissions 2..6: 12.524 s
+  // is 76 ms short of 12.6 s), and the next, 25.452 s later, gives up:
+  // 6 RTO retransmissions, ETIMEDOUT at 10.404 + 25.452 = 35.856 s, no RST.
+  // (A 204 ms RTO, as at HZ=250, reaches 12.648 s at the 6th expiry and gives
+  // up there: tests/kernel/blackhole-write-retries2.yaml.)
+  Run r = run_yaml(R"(
+name: t
+duration: 2m
+hosts:
+  a: { hz: 0, sysctl: { net.ipv4.tcp_retries2: 5 } }
+  b: { hz: 0 }
+links: [ { between: [a, b], delay: 1ms } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, isn: { client: 1, server: 100 },
+      traffic: [ { at: 10s, from: client, bytes: 10 } ] }
+faults: [ { at: 5s, host: a, action: block-from, peer: b } ]
+)");
+  auto rtx = r.with(NoteKind::kDataRetransmit, "a", CaptureDir::kOut);
+  std::vector<std::string> got;
+  for (const TraceRecord& x : rtx) got.push_back(t(x.t));
+  CHECK(got == std::vector<std::string>{"10.404000", "10.808000", "11.616000", "13.232000", "16.464000", "22.928000"});
+  const auto& o = r.outcome();
+  CHECK(o.side[0].error == SocketError::kEtimedout);
+  CHECK(t(o.side[0].error_at) == "35.856000");
+  CHECK(r.with(NoteKind::kRetransmitGiveUpRst, "a", CaptureDir::kOut).empty());
 }
 
 TEST_CASE("linux: TCP_USER_TIMEOUT bounds the black-hole write") {
