@@ -294,13 +294,22 @@ constexpr std::array<SysctlSpec, 6> kSolarisSysctls{{
     {"tcp_ip_abort_interval", SysctlField::kRetransmitAbort, "ms", kMs, 500, UINT32_MAX,
      "Solaris Tunable Parameters Reference Manual 'tcp_ip_abort_interval' (ms; Solaris 10 default 8 min)"},
 }};
-constexpr std::array<SocketOptionSpec, 3> kSolarisSocketOptions{{
+// Applied in the order SO_KEEPALIVE, idle (TCP_KEEPIDLE or
+// TCP_KEEPALIVE_THRESHOLD), TCP_KEEPALIVE_ABORT_THRESHOLD, TCP_KEEPINTVL,
+// TCP_KEEPCNT: the abort threshold clears a count and interval set before it.
+constexpr std::array<SocketOptionSpec, 5> kSolarisSocketOptions{{
     {"idle", SocketOption::kIdle, "TCP_KEEPIDLE", "s", kS, 10, 864000,
      "illumos tcp_opt_data.c TCP_KEEPIDLE: seconds, x1000 into the TCP_KEEPALIVE_THRESHOLD path, bounded by _keepalive_interval low/high (10 s..10 days)"},
     {"interval", SocketOption::kInterval, "TCP_KEEPINTVL", "s", kS, 1, 60,
      "illumos tcp_opt_data.c TCP_KEEPINTVL: seconds within [rto_min 0.4 s, rto_max 60 s]"},
     {"count", SocketOption::kCount, "TCP_KEEPCNT", "count", 0, 1, INT32_MAX,
      "illumos tcp_opt_data.c TCP_KEEPCNT: 0 is EINVAL"},
+    {"keepalive_threshold", SocketOption::kIdle, "TCP_KEEPALIVE_THRESHOLD", "ms", kMs, 10000, 864000000,
+     "illumos tcp_opt_data.c TCP_KEEPALIVE_THRESHOLD: the idle time (tcp_ka_interval) in ms, EINVAL outside "
+     "tcps_keepalive_interval_low..high (10 s..10 days); tcp(4P)"},
+    {"keepalive_abort_threshold", SocketOption::kAbort, "TCP_KEEPALIVE_ABORT_THRESHOLD", "ms", kMs, 0, INT32_MAX,
+     "illumos tcp_opt_data.c TCP_KEEPALIVE_ABORT_THRESHOLD: tcp_ka_abort_thres in ms (an int), EINVAL outside "
+     "tcps_keepalive_abort_interval_low..high (0..UINT32_MAX); 0 = probe forever; clears TCP_KEEPCNT and TCP_KEEPINTVL"},
 }};
 constexpr std::array<RuleSource, 11> kSolarisRules{{
     {"idle reference", "idle = now - last received segment of any kind (tcp_last_recv_time is set for every incoming segment)",
@@ -313,8 +322,8 @@ constexpr std::array<RuleSource, 11> kSolarisRules{{
      "tcp_timers.c tcp_keepalive_timer(): if (tcp->tcp_snxt == tcp->tcp_suna && idletime >= ka_intrvl)", true},
     {"spacing", "without TCP_KEEPINTVL: first probe at idle, next after the current RTO, then doubling, capped at min(idle - 1 ms, rto_max 60 s); with TCP_KEEPINTVL: fixed spacing. Low confidence: the RTO an idle connection has (0.4 s floor here) is UNVERIFIED",
      "tcp_timers.c tcp_keepalive_timer(): tcp_ka_last_intrvl << 1, MIN(ka_intrvl - 1, ...), tcp_rto_max", false},
-    {"give-up", "no probe count: the first timer fire with idletime > idle + abort interval (strict >; default 480 s) closes the connection with ETIMEDOUT and sends NO RST. With TCP_KEEPCNT c and TCP_KEEPINTVL i: abort = c*i; TCP_KEEPCNT alone: i = clamp(abort/c, rto_min, rto_max)",
-     "tcp_timers.c tcp_keepalive_timer() -> tcp_clean_death(); tcp_opt_data.c TCP_KEEPCNT/TCP_KEEPINTVL", true},
+    {"give-up", "no probe count: the first timer fire with idletime > idle + abort interval (strict >; default 480 s) closes the connection with ETIMEDOUT and sends NO RST. With TCP_KEEPCNT c and TCP_KEEPINTVL i: abort = c*i; TCP_KEEPCNT alone: i = clamp(abort/c, rto_min, rto_max). TCP_KEEPALIVE_ABORT_THRESHOLD (ms) sets the socket's abort interval (0: never give up) and clears c and i",
+     "tcp_timers.c tcp_keepalive_timer() -> tcp_clean_death(); tcp_opt_data.c TCP_KEEPCNT/TCP_KEEPINTVL/TCP_KEEPALIVE_ABORT_THRESHOLD", true},
     {"give-up edge", "with exact timers a fire at exactly idle + c*i sees equality and sends a (c+1)-th probe; real 10 ms callout rounding usually makes it c probes (UNVERIFIED)",
      "tcp_timers.c tcp_keepalive_timer() (idletime > ka_intrvl + abort_thres)", false},
     {"timers", "modelled as exact (illumos rounds callouts up to CALLOUT_TCP_RESOLUTION, 10 ms: not modelled)",
@@ -489,6 +498,12 @@ const OsProfile* find_os_profile(std::string_view name) {
 }
 
 std::span<const std::string_view> os_profile_names() { return kNames; }
+
+const SocketOptionSpec* primary_socket_option(const OsProfile& os, SocketOption opt) {
+  for (const SocketOptionSpec& o : os.socket_options)
+    if (o.option == opt) return &o;
+  return nullptr;
+}
 
 int64_t sysctl_default(const OsProfile& os, const SysctlSpec& spec) {
   const HostTunables& d = os.defaults;

@@ -32,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "kasim/linux_timer.h"
@@ -65,6 +66,9 @@ struct KeepaliveOptions {
   // loader sets both; the Linux path reads only the *_s fields.
   Time idle;
   Time interval;
+  // illumos TCP_KEEPALIVE_ABORT_THRESHOLD (0 = never give up); unset: the
+  // host's keepalive abort interval. Only the illumos profile reads it.
+  std::optional<Time> abort;
 };
 
 struct TcpEndpointConfig {
