@@ -490,7 +490,12 @@ class Loader {
     expect_map(n, "keepalive");
     static constexpr std::array<std::string_view, 2> kSides{"client", "server"};
     check_keys(n, "keepalive", kSides);
-    static constexpr std::array<std::string_view, 6> kKeys{"enabled", "idle", "interval", "count", "user_timeout", "at"};
+    // The option keys any profile has (each OS accepts the ones its
+    // socket_options list; the others are errors naming the OS).
+    static constexpr std::array<std::string_view, 6> kOptionKeys{
+        "idle", "interval", "count", "user_timeout", "keepalive_threshold", "keepalive_abort_threshold"};
+    static constexpr std::array<std::string_view, 8> kKeys{
+        "enabled", "idle", "interval", "count", "user_timeout", "at", "keepalive_threshold", "keepalive_abort_threshold"};
     for (int s = 0; s < 2; ++s) {
       const YAML::Node& b = n[std::string(kSides[static_cast<size_t>(s)])];
       if (!b) continue;
@@ -502,9 +507,16 @@ class Loader {
       k.given = true;
       k.options.enabled = b["enabled"] ? boolean(b["enabled"], "enabled") : true;
       if (b["at"]) k.at = duration(b["at"], "at");
+      const SocketOptionSpec* idle_by = nullptr;
       for (const SocketOptionSpec& o : host.os->socket_options) {
         const YAML::Node& v = b[std::string(o.key)];
         if (!v) continue;
+        if (o.option == SocketOption::kIdle) {
+          if (idle_by != nullptr)
+            fail(v, fmt::format("{} and {} both set the idle time ({} and {}) on {}: give one", idle_by->key, o.key,
+                                idle_by->os_name, o.os_name, host.os->name));
+          idle_by = &o;
+        }
         int64_t value;
         if (o.unit_ns == 0) {
           value = integer(v, o.key, o.min, o.max);
@@ -525,6 +537,7 @@ class Loader {
           case SocketOption::kIdle:
             k.options.idle_s = whole_s;
             k.options.idle = exact;
+            k.idle_option = &o;
             break;
           case SocketOption::kInterval:
             k.options.interval_s = whole_s;
@@ -532,10 +545,10 @@ class Loader {
             break;
           case SocketOption::kCount: k.options.count = static_cast<int>(value); break;
           case SocketOption::kUserTimeout: k.options.user_timeout_ms = value; break;
+          case SocketOption::kAbort: k.options.abort = exact; break;
         }
       }
-      for (std::string_view key : {std::string_view("idle"), std::string_view("interval"), std::string_view("count"),
-                                   std::string_view("user_timeout")}) {
+      for (std::string_view key : kOptionKeys) {
         bool known = false;
         for (const SocketOptionSpec& o : host.os->socket_options) known = known || o.key == key;
         if (b[std::string(key)] && !known)

@@ -108,6 +108,7 @@ OsModel model_of(const HostSpec& h) {
     }
   }
   for (const SocketOptionSpec& o : h.os->socket_options) {
+    if (&o != primary_socket_option(*h.os, o.option)) continue;  // another spelling
     // 0 means "use the sysctl" for some options: never recommended.
     int64_t lo = std::max<int64_t>(o.min, 1);
     if (o.option == SocketOption::kIdle) widen(m.idle, lo, o.max, o.unit_ns);
@@ -243,6 +244,7 @@ Built build_run(const Scenario& s, size_t conn, Side side, const KeepaliveSettin
       h.tunables.keepalive_interval = k.interval;
     }
     for (const SocketOptionSpec& o : h.os->socket_options) {
+      if (&o != primary_socket_option(*h.os, o.option)) continue;  // another spelling
       bool whole_s = o.unit_ns == kSecond.count_ns();
       switch (o.option) {
         case SocketOption::kIdle:
@@ -256,7 +258,8 @@ Built build_run(const Scenario& s, size_t conn, Side side, const KeepaliveSettin
         case SocketOption::kCount:
           if (!model_of(h).count_fixed) ks.options.count = k.count;
           break;
-        case SocketOption::kUserTimeout: break;
+        case SocketOption::kUserTimeout:
+        case SocketOption::kAbort: break;
       }
     }
   }
@@ -564,6 +567,7 @@ TuneResult tune(const Scenario& s, const TuneRequest& req, std::string* error) {
   } else {
     r.setsockopt_lines.push_back("int on = 1; setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);");
     for (const SocketOptionSpec& o : os.socket_options) {
+      if (&o != primary_socket_option(os, o.option)) continue;  // another spelling
       int64_t v = 0;
       std::string var;
       switch (o.option) {
@@ -572,7 +576,8 @@ TuneResult tune(const Scenario& s, const TuneRequest& req, std::string* error) {
         case SocketOption::kCount:
           if (m.count_fixed) continue;
           v = k.count; var = "cnt"; break;
-        case SocketOption::kUserTimeout: continue;
+        case SocketOption::kUserTimeout:
+        case SocketOption::kAbort: continue;
       }
       bool unverified = o.source.find("UNVERIFIED") != std::string_view::npos;
       r.setsockopt_lines.push_back(fmt::format("int {} = {}; setsockopt(fd, IPPROTO_TCP, {}, &{}, sizeof {});  /* {}{} */", var, v,

@@ -59,6 +59,10 @@ inline const char* side_name(Side s) { return s == Side::kClient ? "client" : "s
 struct KeepaliveSpec {
   bool given = false;                 // the block is present for this side
   KeepaliveOptions options;
+  // The option that set options.idle when the OS has two (illumos
+  // TCP_KEEPIDLE or TCP_KEEPALIVE_THRESHOLD); nullptr: the OS's primary one.
+  // Points into the static profile data.
+  const SocketOptionSpec* idle_option = nullptr;
   std::optional<Time> at;             // when the options are set; default: at establishment
 };
 
