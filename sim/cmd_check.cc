@@ -193,10 +193,25 @@ class Checker {
     return 1;
   }
 
-  bool write_junit() {
+  // --junit: the report file is opened (as a temporary beside it) before
+  // any scenario runs, so an unwritable path is bad input reported up front
+  // rather than after the results were printed.
+  bool open_junit() {
     if (a_.junit.empty()) return true;
     std::string why;
-    if (!write_atomically(a_.junit, junit_xml(suites_), &why)) {
+    if (!junit_.open(a_.junit, &why)) {
+      fmt::print(err_, "{}: cannot write the JUnit report: {}\n", a_.junit, why);
+      return false;
+    }
+    return true;
+  }
+
+  bool write_junit() {
+    if (a_.junit.empty()) return true;
+    std::string xml = junit_xml(suites_);
+    std::fwrite(xml.data(), 1, xml.size(), junit_.stream());
+    std::string why;
+    if (!junit_.commit(&why)) {
       fmt::print(err_, "{}: cannot write the JUnit report: {}\n", a_.junit, why);
       return false;
     }
@@ -261,6 +276,7 @@ class Checker {
   std::FILE* out_;
   std::FILE* err_;
   std::vector<SuiteResult> suites_;
+  OutputFile junit_;
 };
 
 int check(const CheckArgs& a, std::FILE* out, std::FILE* err) {
@@ -279,6 +295,7 @@ int check(const CheckArgs& a, std::FILE* out, std::FILE* err) {
     return 2;
   }
   Checker checker(a, std::move(overrides), out, err);
+  if (!checker.open_junit()) return 2;
   int code = 0;
   for (const std::string& f : a.files) code = std::max(code, checker.file(f));
   if (!checker.write_junit()) code = 2;
