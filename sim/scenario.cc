@@ -14,6 +14,7 @@
 
 #include "kasim/input_guard.h"
 #include "kasim/middlebox_profiles.h"
+#include "kasim/simulator.h"
 #include "kasim/topology.h"
 #include "loader_support.h"
 
@@ -38,9 +39,6 @@ namespace loader {
 
 __extension__ using i128 = __int128;
 
-// The most connections one fleet entry may stand for. Larger fleets are
-// refused at load time rather than by the OOM killer (~1 KiB each).
-constexpr int64_t kMaxFleet = 10'000'000;
 
 size_t node_ref(const Scenario& s, const YAML::Node& n, std::string_view what, bool hosts_only) {
   std::string name = scalar(n, what);
@@ -168,7 +166,7 @@ using namespace loader;
 
 class Loader {
  public:
-  explicit Loader(Scenario& s) : s_(s) {}
+  Loader(Scenario& s, uint64_t max_memory) : s_(s), max_memory_(max_memory) {}
 
   void load(const YAML::Node& root) {
     if (!root.IsMap()) fail(root, fmt::format("a scenario must be a mapping of keys (name, duration, hosts, ...), got {}", type_name(root)));
@@ -636,16 +634,29 @@ class Loader {
       s_.connections.push_back(std::move(c));
     }
     if (s_.connections.empty()) fail(conns, "connections must list at least one connection");
+    // Fleets are refused here, before anything is allocated for them, when
+    // the run could not hold them: by the engine's numbering, or by the
+    // memory --max-memory allows. The message points at the largest fleet.
     uint64_t total = 0;
-    for (const ConnectionSpec& c : s_.connections) total += c.count;
-    if (total > static_cast<uint64_t>(kMaxFleet))
-      fail(conns, fmt::format("the connections add up to {} (fleets included); a run holds at most {} (about 1.5 KiB "
-                              "of memory each)", total, kMaxFleet));
+    size_t largest = 0;
+    for (size_t i = 0; i < s_.connections.size(); ++i) {
+      total += s_.connections[i].count;
+      if (s_.connections[i].count > s_.connections[largest].count) largest = i;
+    }
+    YAML::Node where = conns[largest]["count"] ? conns[largest]["count"] : conns;
+    if (total > kMaxConnections)
+      fail(where, fmt::format("the connections add up to {} (fleets included); a run holds at most {}", total,
+                              kMaxConnections));
+    uint64_t need = estimated_memory(s_);
+    if (need > max_memory_)
+      fail(where, fmt::format("the connections add up to {} (fleets included) and need about {} of memory ({} "
+                              "bytes each), more than --max-memory {} (raise it if the machine has the memory)",
+                              total, format_size(need), need / total, format_size(max_memory_)));
   }
 
   // count / open_within / vanish: one entry standing for many connections.
   void load_fleet(const YAML::Node& n, ConnectionSpec& c) {
-    if (n["count"]) c.count = static_cast<uint32_t>(integer(n["count"], "count", 1, kMaxFleet));
+    if (n["count"]) c.count = static_cast<uint32_t>(integer(n["count"], "count", 1, static_cast<int64_t>(kMaxConnections)));
     if (n["open_within"]) {
       c.open_within = duration(n["open_within"], "open_within");
       if (c.open_at + c.open_within > s_.duration)
@@ -768,6 +779,7 @@ class Loader {
   }
 
   Scenario& s_;
+  uint64_t max_memory_;
   std::set<std::string> connection_names_;
 };
 
@@ -782,7 +794,8 @@ std::optional<Override> parse_override(std::string_view text, std::string* why) 
   return Override{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
 }
 
-LoadResult load_scenario(std::string_view yaml_text, std::string_view file, std::span<const Override> overrides) {
+LoadResult load_scenario(std::string_view yaml_text, std::string_view file, std::span<const Override> overrides,
+                         uint64_t max_memory) {
   LoadResult r;
   Scenario s;
   s.file = std::string(file);
@@ -805,7 +818,7 @@ LoadResult load_scenario(std::string_view yaml_text, std::string_view file, std:
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
     applier.apply(root);
-    Loader(s).load(root);
+    Loader(s, max_memory).load(root);
   } catch (const loader::LoadFailure& f) {
     diag(f.mark, f.message);
     return r;
@@ -817,7 +830,7 @@ LoadResult load_scenario(std::string_view yaml_text, std::string_view file, std:
   return r;
 }
 
-LoadResult load_scenario_file(const std::string& path, std::span<const Override> overrides) {
+LoadResult load_scenario_file(const std::string& path, std::span<const Override> overrides, uint64_t max_memory) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     LoadResult r;
@@ -826,7 +839,7 @@ LoadResult load_scenario_file(const std::string& path, std::span<const Override>
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  return load_scenario(ss.str(), path, overrides);
+  return load_scenario(ss.str(), path, overrides, max_memory);
 }
 
 }  // namespace kasim

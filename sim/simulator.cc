@@ -97,7 +97,34 @@ struct StepRef {
   uint32_t step;
 };
 
+// Events a connection instance keeps pending before and while it runs (its
+// opening, both endpoints' timers, one packet on the wire) besides one per
+// traffic step; doubled for the event queue's vectors, which grow by
+// doubling.
+constexpr uint64_t kEventsPerConnection = 4;
+constexpr uint64_t kQueueSlack = 2;
+
+// Bytes of one instance of `c`, with `middleboxes` boxes on its route.
+uint64_t bytes_per_instance(const ConnectionSpec& c, uint64_t middleboxes) {
+  uint64_t steps = c.traffic.size();
+  return sizeof(ConnRt) + sizeof(ConnCold) + steps * sizeof(StepRef) +
+         (kEventsPerConnection + steps) * sizeof(Event) * kQueueSlack + sizeof(Packet) +
+         middleboxes * Firewall::bytes_per_entry();
+}
+
 }  // namespace
+
+uint64_t estimated_memory(const Scenario& s) {
+  Topology topo = build_topology(s);
+  uint64_t total = 0;
+  for (const ConnectionSpec& c : s.connections) {
+    uint64_t boxes = 0;
+    if (auto route = topo.shortest_route(c.client, c.server))
+      for (size_t n : route->nodes) boxes += n >= s.hosts.size() ? 1 : 0;
+    total += c.count * bytes_per_instance(c, boxes);
+  }
+  return total;
+}
 
 struct Simulator::Impl {
   const Scenario& sc;
@@ -123,7 +150,17 @@ struct Simulator::Impl {
   std::vector<AppEvent> app_scratch;
   std::vector<Firewall::Injection> injections;  // scratch, reused
 
-  Impl(const Scenario& s, RunLimits l) : sc(s), limits(l) { build(); }
+  uint64_t fixed_bytes = 0;  // what build() allocated per connection
+  uint64_t refused_bytes = 0;  // estimated_memory() when it was beyond limits.max_memory
+
+  Impl(const Scenario& s, RunLimits l) : sc(s), limits(l) {
+    uint64_t need = estimated_memory(sc);
+    if (need > limits.max_memory) {
+      refused_bytes = need;  // nothing is allocated; run() says why
+      return;
+    }
+    build();
+  }
 
   bool is_host(size_t node) const { return node < sc.hosts.size(); }
   const ConnectionSpec& spec_of(size_t conn) const { return sc.connections[conns[conn].spec]; }
@@ -207,6 +244,41 @@ struct Simulator::Impl {
         for (uint32_t si = 0; si < c.traffic.size(); ++si) steps.push_back({static_cast<uint32_t>(ci), si});
       }
     }
+    fixed_bytes = conns.capacity() * sizeof(ConnRt) + cold.capacity() * sizeof(ConnCold) +
+                  steps.capacity() * sizeof(StepRef);
+  }
+
+  // What the run's state has grown to: the connections, the pending events,
+  // the packet pool and every middlebox's largest table. Deterministic (it
+  // counts the engine's structures, not the process).
+  uint64_t engine_bytes() const {
+    uint64_t b = fixed_bytes + queue.size() * sizeof(Event) + pool.capacity() * sizeof(Packet);
+    for (const Firewall& fw : firewalls) b += fw.peak_entries() * Firewall::bytes_per_entry();
+    return b;
+  }
+
+  // The memory checks of run(), every 1,024 events (the engine's own
+  // count) and every 65,536 (the process's resident set): false with
+  // *error when a limit is passed.
+  bool memory_ok(uint64_t events, std::string* error) const {
+    if ((events & 1023) != 0) return true;
+    uint64_t engine = engine_bytes();
+    if (engine > limits.max_memory) {
+      *error = fmt::format("stopped at {} s: the run's state grew to {} ({} pending events, {} packets in flight), "
+                           "more than --max-memory {} (raise it if this is intended)",
+                           now, format_size(engine), queue.size(), pool.size() - free_slots.size(),
+                           format_size(limits.max_memory));
+      return false;
+    }
+    if ((events & 65535) != 0 || limits.max_process_rss == 0) return true;
+    uint64_t rss = process_rss_bytes();
+    if (rss > limits.max_process_rss) {
+      *error = fmt::format("stopped at {} s: the process's resident memory reached {}, more than --max-memory {} "
+                           "(raise it if this is intended)",
+                           now, format_size(rss), format_size(limits.max_process_rss));
+      return false;
+    }
+    return true;
   }
 
   // ------------------------------------------------------------ scheduling
@@ -658,8 +730,17 @@ struct Simulator::Impl {
     sink = &s;
     records = s.wants_records();
     s.begin(sc);
-    schedule_initial();
     RunResult result;
+    if (refused_bytes > 0) {
+      result.stopped_by_limit = true;
+      result.error = fmt::format("stopped at {} s: the scenario needs about {} of memory, more than --max-memory {} "
+                                 "(raise it if the machine has the memory)",
+                                 now, format_size(refused_bytes), format_size(limits.max_memory));
+      result.summary = RunSummary{now, 0, 0, 0};
+      s.end(result.summary);
+      return result;
+    }
+    schedule_initial();
     uint64_t events = 0;
     uint64_t same_instant = 0;
     while (!queue.empty()) {
@@ -670,7 +751,8 @@ struct Simulator::Impl {
       now = e.at;
       if (same_instant > limits.max_events_per_instant) {
         result.stopped_by_limit = true;
-        result.error = fmt::format("stopped at {} s: more than {} events at the same instant (time is not advancing)",
+        result.error = fmt::format("stopped at {} s: more than {} events at the same instant: time is not advancing "
+                                   "(raise --max-events-per-instant if this is intended)",
                                    now, limits.max_events_per_instant);
         break;
       }
@@ -686,6 +768,10 @@ struct Simulator::Impl {
         result.stopped_by_limit = true;
         result.error = fmt::format("stopped at {} s: more than {} events (raise --max-events if this is intended)",
                                    now, limits.max_events);
+        break;
+      }
+      if (!memory_ok(events, &result.error)) {
+        result.stopped_by_limit = true;
         break;
       }
       switch (e.kind) {

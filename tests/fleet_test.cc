@@ -107,8 +107,8 @@ TEST_CASE("fleet: staggered heartbeats, client addresses consecutive, loader che
   clash.replace(clash.find("192.168.0.1"), 11, "10.1.0.50");
   CHECK(load_error(clash).find("the fleet's client addresses 10.1.0.1..10.1.0.100 include host 'server'") !=
         std::string::npos);
-  CHECK(load_error(fleet("").replace(fleet("").find("count: 100"), 10, "count: 20000000")) ==
-        "test.yaml:18:12: count is out of range: 20000000 (expected 1..10000000)");
+  CHECK(load_error(fleet("").replace(fleet("").find("count: 100"), 10, "count: 3000000000")) ==
+        "test.yaml:18:12: count is out of range: 3000000000 (expected 1..2147483647)");
 }
 
 TEST_CASE("bench scenarios run at a small size") {
@@ -128,8 +128,53 @@ TEST_CASE("bench scenarios run at a small size") {
 
 TEST_CASE("fleet: the total number of connections is bounded at load time, not by the OOM killer") {
   std::string y = fleet("");
+  // 10,000,050 connections need about 14 GiB: more than the default
+  // --max-memory, refused at the largest fleet's count before anything is
+  // allocated.
   std::string two = y + "  - { name: more, client: clients, server: server, port: 444, count: 9999950 }\n";
   CHECK(load_error(two) ==
-        "test.yaml:14:3: the connections add up to 10000050 (fleets included); a run holds at most 10000000 (about "
-        "1.5 KiB of memory each)");
+        "test.yaml:21:70: the connections add up to 10000050 (fleets included) and need about 14.1 GiB of memory "
+        "(1516 bytes each), more than --max-memory 4 GiB (raise it if the machine has the memory)");
+  // The limit follows --max-memory: raised, the same file loads (loading
+  // allocates nothing per connection); lowered, a small fleet is refused.
+  CHECK(load_scenario(two, "test.yaml", {}, 16 * kGiB).scenario);
+  LoadResult small = load_scenario(y, "test.yaml", {}, 100 << 10);
+  REQUIRE_FALSE(small.scenario);
+  CHECK(small.error.to_string() ==
+        "test.yaml:18:12: the connections add up to 100 (fleets included) and need about 148 KiB of memory (1516 "
+        "bytes each), more than --max-memory 100 KiB (raise it if the machine has the memory)");
+  // Whatever the memory, the engine numbers at most 2^31 - 1 connections.
+  std::string huge = y + "  - { name: a, client: clients, server: server, port: 444, count: 1500000000 }\n" +
+                     "  - { name: b, client: clients, server: server, port: 445, count: 1500000000 }\n";
+  LoadResult h = load_scenario(huge, "test.yaml", {}, uint64_t{1} << 62);
+  REQUIRE_FALSE(h.scenario);
+  CHECK(h.error.to_string() ==
+        "test.yaml:21:67: the connections add up to 3000000100 (fleets included); a run holds at most 2147483647");
+}
+
+TEST_CASE("fleet: the memory estimate follows the simulator's structures and the route") {
+  LoadResult lr = load_scenario(fleet(""), "test.yaml");
+  REQUIRE(lr.scenario);
+  uint64_t through_fw = estimated_memory(*lr.scenario);
+  CHECK(through_fw % 100 == 0);  // 100 identical instances
+  // The same fleet without the firewall on its path: one table entry less each.
+  Scenario direct = *lr.scenario;
+  direct.middleboxes.clear();
+  direct.links = {LinkSpec{"clients", "server", Time::ms(2), 0, {}}};
+  CHECK(through_fw - estimated_memory(direct) == 100 * Firewall::bytes_per_entry());
+  // A traffic step costs each instance its step reference and its events.
+  LoadResult busy = load_scenario(fleet("    traffic: [ { every: 75s, at: 0s, from: client, bytes: 1 } ]"), "test.yaml");
+  REQUIRE(busy.scenario);
+  CHECK(estimated_memory(*busy.scenario) > through_fw);
+  // A Simulator given less than the estimate allocates nothing and says so.
+  RunLimits tight;
+  tight.max_memory = through_fw - 1;
+  Simulator sim(*lr.scenario, tight);
+  MemorySink sink;
+  RunResult r = sim.run(sink);
+  CHECK(r.stopped_by_limit);
+  CHECK(r.error == fmt::format("stopped at 0.000000 s: the scenario needs about {} of memory, more than --max-memory {} "
+                               "(raise it if the machine has the memory)",
+                               format_size(through_fw), format_size(through_fw - 1)));
+  CHECK(r.summary.events == 0);
 }

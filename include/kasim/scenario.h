@@ -14,6 +14,7 @@
 #include "kasim/diagnostic.h"
 #include "kasim/expect.h"
 #include "kasim/firewall.h"
+#include "kasim/limits.h"
 #include "kasim/os_profile.h"
 #include "kasim/segment.h"
 #include "kasim/tcp_endpoint.h"
@@ -164,9 +165,13 @@ std::optional<Override> parse_override(std::string_view text, std::string* why);
 // Parses and validates a scenario. `file` is used only in messages.
 // Overrides are applied to the YAML tree, in order, before validation; an
 // error in an overridden value is reported as `--set KEY: message`.
+// Connections whose run would need more than `max_memory` bytes
+// (simulator.h estimated_memory()) are refused at the largest fleet's
+// `count`, naming --max-memory (limits.h).
 LoadResult load_scenario(std::string_view yaml_text, std::string_view file,
-                         std::span<const Override> overrides = {});
+                         std::span<const Override> overrides = {}, uint64_t max_memory = kDefaultMaxMemory);
 // Reads the file first; a missing or unreadable file is a Diagnostic too.
-LoadResult load_scenario_file(const std::string& path, std::span<const Override> overrides = {});
+LoadResult load_scenario_file(const std::string& path, std::span<const Override> overrides = {},
+                              uint64_t max_memory = kDefaultMaxMemory);
 
 }  // namespace kasim
