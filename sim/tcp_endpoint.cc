@@ -170,7 +170,10 @@ void TcpEndpoint::keepalive_timer(Time now, TcpOutput& out) {
   ka_fire_ = Time::never();
   if (!ka_.enabled || !keepalive_runs_in(state_)) return;
   uint64_t next = keepalive_time_when();
-  // "It is alive without keepalive 8)": data in flight or queued.
+  // "It is alive without keepalive 8)": data in flight or queued. (Queued
+  // but unsent data cannot happen here while established: no send window or
+  // cwnd is modelled, so every write goes out at once; the test stays to
+  // follow tcp_keepalive_timer().)
   if (inflight_.empty() && unsent_ == 0) {
     uint64_t elapsed = keepalive_time_elapsed(now);
     if (elapsed >= keepalive_time_when()) {
