@@ -68,14 +68,16 @@ std::string unsupported(const Scenario& s) {
       return fmt::format("middlebox '{}': {}", m.name, why);
   for (const LinkSpec& l : s.links)
     if (l.loss_ppb != 0)
-      return fmt::format("link {}-{}: random loss cannot be re-enacted (this kernel has no netem)", l.a, l.b);
+      return fmt::format("link {}-{}: random loss cannot be re-enacted (the real run would lose other packets "
+                         "than kasim's seeded draws)", l.a, l.b);
   for (const FaultSpec& f : s.faults)
     if (f.kind == FaultSpec::Kind::kHostReboot)
       return fmt::format("host '{}': the reboot fault cannot be re-enacted (crash can)", s.hosts[f.node].name);
     else if (f.kind == FaultSpec::Kind::kHostKill)
       return fmt::format("host '{}': the kill fault is not re-enacted by the lab yet", s.hosts[f.node].name);
     else if (f.kind == FaultSpec::Kind::kLinkLoss)
-      return fmt::format("link {}-{}: a loss burst cannot be re-enacted (this kernel has no netem)",
+      return fmt::format("link {}-{}: a loss burst cannot be re-enacted (the real run would lose other packets "
+                         "than kasim's seeded draws)",
                          s.links[f.link].a, s.links[f.link].b);
   return {};
 }
