@@ -70,6 +70,7 @@ struct ConnRt {
 struct ConnCold {
   SideOutcome out[2];
   Time closed_at[2] = {Time::never(), Time::never()};
+  bool app_closed[2] = {false, false};  // the application called close() (or aborted)
   std::string killer;
   std::string remapped_by;  // a NAT that gave this flow a new mapping mid-stream
 };
@@ -202,7 +203,6 @@ struct Simulator::Impl {
     }
     for (size_t i = 0; i < sc.middleboxes.size(); ++i)
       firewalls.emplace_back(sc.middleboxes[i].firewall, Rng::stream(sc.seed, "middlebox-nat", i));
-
     captured.assign(sc.node_count(), sc.capture.empty() && !sc.capture_none ? 1 : 0);
     for (const std::string& n : sc.capture) captured[sc.node_index(n)] = 1;
 
@@ -371,6 +371,27 @@ struct Simulator::Impl {
     sink->record(r);
   }
 
+  // Reports the entries box `mb` expired since the last call (its log is on
+  // only when the sink wants records and the box is a capture point).
+  void report_expiries(size_t mb) {
+    Firewall& fw = firewalls[mb];
+    if (fw.expired().empty()) return;
+    size_t node = sc.hosts.size() + mb;
+    for (const ExpiredEntry& x : fw.expired()) {
+      ExpiryRecord r;
+      r.t = x.at;
+      r.node = static_cast<uint32_t>(node);
+      r.conn = conns[x.tag].spec;
+      r.instance = conns[x.tag].instance;
+      r.state = x.state;
+      r.timeout = x.timeout;
+      r.last_seen = x.last_seen;
+      r.cause = x.cause;
+      sink->expiry(r);
+    }
+    fw.clear_expired();
+  }
+
   void note_loss(uint32_t conn, LossNote::Kind kind, size_t index) {
     conns[conn].loss = LossNote{kind, static_cast<uint32_t>(index)};
   }
@@ -504,6 +525,7 @@ struct Simulator::Impl {
     app_scratch.swap(out.app);
     if (eof && rt.ep[s].state() == TcpState::kCloseWait) {
       // The application reads EOF and closes its end, as most servers do.
+      cold[ci].app_closed[s] = true;
       rt.ep[s].close(now, out);
       apply_output(ci, side, ctx);
       return;
@@ -523,6 +545,7 @@ struct Simulator::Impl {
       size_t mb = node - sc.hosts.size();
       FlowDir dir = p.step > 0 ? FlowDir::kFromClient : FlowDir::kFromServer;
       Firewall::Verdict v = firewalls[mb].process(now, p.seg, dir, p.conn);
+      report_expiries(mb);
       // A state change (RST, FIN, a pickup cap) can move the deadline earlier.
       if (v.entry != UINT32_MAX) arm_firewall_entry(mb, v.entry);
       if (v.picked_up && firewalls[mb].config().nat.enabled) cold[p.conn].remapped_by = sc.middleboxes[mb].name;
@@ -660,8 +683,14 @@ struct Simulator::Impl {
       out.clear();
       switch (t.action) {
         case AppAction::kSend: rt.ep[s].send(now, t.bytes, out); break;
-        case AppAction::kClose: rt.ep[s].close(now, out); break;
-        case AppAction::kAbort: rt.ep[s].abort(now, out); break;
+        case AppAction::kClose:
+          cold[ref.conn].app_closed[s] = true;
+          rt.ep[s].close(now, out);
+          break;
+        case AppAction::kAbort:
+          cold[ref.conn].app_closed[s] = true;
+          rt.ep[s].abort(now, out);
+          break;
       }
       apply_output(ref.conn, t.from);
     }
@@ -729,6 +758,7 @@ struct Simulator::Impl {
   RunResult run(TraceSink& s) {
     sink = &s;
     records = s.wants_records();
+    for (size_t i = 0; i < firewalls.size(); ++i) firewalls[i].set_expiry_log(records && captured[sc.hosts.size() + i]);
     s.begin(sc);
     RunResult result;
     if (refused_bytes > 0) {
@@ -783,6 +813,7 @@ struct Simulator::Impl {
           injections.clear();
           Time next = fw.check_expiry(now, e.aux, &injections);
           if (!next.is_never()) fw.timer(e.aux).ensure(queue, next, EventKind::kMiddleboxTimer, e.target, e.aux);
+          report_expiries(e.target);  // before the RSTs it sent, which follow from it
           for (const Firewall::Injection& inj : injections) inject_from_middlebox(e.target, inj);
           break;
         }
@@ -849,8 +880,12 @@ struct Simulator::Impl {
     for (int s = 0; s < 2; ++s)
       if (o.side[s].error != SocketError::kNone && (first < 0 || o.side[s].error_at < o.side[first].error_at))
         first = s;
-    auto open = [](TcpState st) {
-      return st != TcpState::kClosed && st != TcpState::kListen && st != TcpState::kTimeWait;
+    // A side is open while its socket is and its application has not
+    // closed it: a socket in LAST_ACK or FIN_WAIT after close() is only the
+    // kernel finishing the close.
+    auto open_side = [&](int s) {
+      TcpState st = o.side[s].state;
+      return st != TcpState::kClosed && st != TcpState::kListen && st != TcpState::kTimeWait && !cd.app_closed[s];
     };
     if (first >= 0) {
       const SideOutcome& so = o.side[first];
@@ -862,15 +897,15 @@ struct Simulator::Impl {
         default: o.fate = Fate::kReset; break;
       }
       o.killer = cd.killer;
-      o.half_open = open(o.side[1 - first].state) && o.side[1 - first].error == SocketError::kNone;
+      o.half_open = open_side(1 - first) && o.side[1 - first].error == SocketError::kNone;
     } else if (!o.side[0].connected) {
       o.fate = Fate::kNeverConnected;
-    } else if (!open(o.side[0].state) && !open(o.side[1].state)) {
+    } else if (!open_side(0) && !open_side(1)) {
       o.fate = Fate::kClosed;
       o.at = std::min(cd.closed_at[0], cd.closed_at[1]);
     } else {
       o.fate = Fate::kAlive;
-      o.half_open = open(o.side[0].state) != open(o.side[1].state);
+      o.half_open = open_side(0) != open_side(1);
     }
     return o;
   }

@@ -9,8 +9,8 @@
 // What is narrated: every packet where it is created (the origin's `out`
 // record), what a node did to it when that matters (drops, discards,
 // firewalls refreshing or lacking state, RSTs accepted), scheduled faults,
-// and firewall entries expiring (derived from the packets each firewall
-// forwarded and its idle timeouts, with kasim's own Firewall rules). The
+// and firewall entries expiring (as the simulator reports them from each
+// box's own entry: the state and the timeout that ran out). The
 // sink sees only the capture points the simulator records, so run it on a
 // scenario with an empty `capture` list (`kasim run --explain` does).
 //
@@ -37,6 +37,7 @@ class ExplainSink : public TraceSink {
 
   void begin(const Scenario& s) override;
   void record(const TraceRecord& r) override;
+  void expiry(const ExpiryRecord& e) override;
   void outcome(const ConnectionOutcome& o) override;
   void fleet(const FleetOutcome& f) override;
   void end(const RunSummary& s) override;

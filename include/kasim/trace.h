@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kasim/firewall.h"
 #include "kasim/segment.h"
 #include "kasim/tcp_endpoint.h"
 #include "kasim/time.h"
@@ -37,6 +38,22 @@ struct TraceRecord {
   int64_t why_a = 0, why_b = 0;
   NoteKind fate = NoteKind::kNone;   // what happened to it here (drops, discards)
   int64_t fate_a = 0;
+};
+
+// A middlebox forgot a connection's entry (firewall.h ExpiredEntry): taken
+// from the box's own entry, so a reader never has to re-derive when or in
+// which state. Reported for captured middleboxes only, and not for a flush
+// (the fault says it). `t` can lie before records already delivered (a
+// deadline found only at the next packet).
+struct ExpiryRecord {
+  Time t;
+  uint32_t node = 0;      // the middlebox's scenario node index
+  uint32_t conn = 0;      // connection index (Scenario::connections)
+  uint32_t instance = 0;
+  FlowState state = FlowState::kEstablished;  // whose timeout ran out
+  Time timeout;           // as applied (caps, RETRANS rule, adaptive scaling)
+  Time last_seen;         // the last packet that refreshed the entry
+  ExpiryCause cause = ExpiryCause::kIdle;
 };
 
 // A short machine-readable class of packet: syn, syn-ack, data, ack,
@@ -101,6 +118,8 @@ class TraceSink {
   virtual ~TraceSink() = default;
   virtual void begin(const Scenario&) {}
   virtual void record(const TraceRecord&) {}
+  // Only for sinks that want records (wants_records()).
+  virtual void expiry(const ExpiryRecord&) {}
   virtual void outcome(const ConnectionOutcome&) {}
   virtual void fleet(const FleetOutcome&) {}
   virtual void sample(const SampleRecord&) {}
@@ -150,11 +169,13 @@ class JsonSink : public TraceSink {
 class MemorySink : public TraceSink {
  public:
   void record(const TraceRecord& r) override { records.push_back(r); }
+  void expiry(const ExpiryRecord& e) override { expiries.push_back(e); }
   void outcome(const ConnectionOutcome& o) override { outcomes.push_back(o); }
   void fleet(const FleetOutcome& f) override { fleets.push_back(f); }
   void sample(const SampleRecord& r) override { samples.push_back(r); }
   void end(const RunSummary& s) override { summary = s; }
   std::vector<TraceRecord> records;
+  std::vector<ExpiryRecord> expiries;
   std::vector<ConnectionOutcome> outcomes;
   std::vector<FleetOutcome> fleets;
   std::vector<SampleRecord> samples;
@@ -167,6 +188,7 @@ class TeeSink : public TraceSink {
   void add(TraceSink* s) { sinks_.push_back(s); }
   void begin(const Scenario& s) override { for (auto* k : sinks_) k->begin(s); }
   void record(const TraceRecord& r) override { for (auto* k : sinks_) if (k->wants_records()) k->record(r); }
+  void expiry(const ExpiryRecord& e) override { for (auto* k : sinks_) if (k->wants_records()) k->expiry(e); }
   void outcome(const ConnectionOutcome& o) override { for (auto* k : sinks_) k->outcome(o); }
   void fleet(const FleetOutcome& f) override { for (auto* k : sinks_) k->fleet(f); }
   void sample(const SampleRecord& r) override { for (auto* k : sinks_) k->sample(r); }
