@@ -234,7 +234,7 @@ struct Simulator::Impl {
       const HostSpec& ch = sc.hosts[c.client];
       const HostSpec& sh = sc.hosts[c.server];
       bool mixed = c.is_fleet() && !c.os_mix.empty();
-      std::vector<uint8_t> os_of = mixed ? deal_os_mix(c.os_mix, c.count, Rng::stream(sc.seed, "fleet-os-mix", spec))
+      std::vector<uint8_t> os_of = mixed ? deal_os_mix(c.os_mix, c.count, Rng::long_stream(sc.seed, "fleet-os-mix", spec))
                                          : std::vector<uint8_t>();
       for (uint32_t i = 0; i < c.count; ++i, ++ci) {
         ConnRt& rt = conns[ci];
@@ -258,7 +258,7 @@ struct Simulator::Impl {
                                                  c.port, cport, isn_s, &hosts[c.server].slowtimo});
         for (uint32_t si = 0; si < c.traffic.size(); ++si)
           steps.push_back({static_cast<uint32_t>(ci), si,
-                           Rng::stream(sc.seed ^ (uint64_t{spec} << 40) ^ (uint64_t{si} << 32), "traffic", i)});
+                           Rng::long_stream(sc.seed ^ (uint64_t{spec} << 40) ^ (uint64_t{si} << 32), "traffic", i)});
       }
     }
   }
