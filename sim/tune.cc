@@ -212,7 +212,8 @@ Built build_run(const Scenario& s, size_t conn, Side side, const KeepaliveSettin
   Scenario& sc = b.sc;
   ConnectionSpec c = s.connections[conn];
   c.count = 1;
-  c.open_within = Time();
+  c.open_within = {};
+  c.os_mix.clear();
   c.vanish = {};
   c.traffic.clear();
   TrafficStep req;
@@ -377,6 +378,30 @@ TuneResult tune(const Scenario& s, const TuneRequest& req, std::string* error) {
     return r;
   }
   const ConnectionSpec& c = s.connections[conn];
+  if (req.side == Side::kClient && c.is_fleet() && c.os_mix.size() == 1) {
+    // One OS for every client: tune it as the client host's own.
+    Scenario one = s;
+    HostSpec& h = one.hosts[c.client];
+    const OsShare& m = c.os_mix.front();
+    if (h.os != m.os) {
+      h.hz = -1;
+      h.jiffies_phase.reset();
+      h.tick_phase.reset();
+      h.tick_period.reset();
+    }
+    h.os = m.os;
+    h.tunables = m.tunables;
+    one.connections[conn].os_mix.clear();
+    return tune(one, req, error);
+  }
+  if (req.side == Side::kClient && c.is_fleet() && !c.os_mix.empty()) {
+    std::vector<std::string_view> names;
+    for (const OsShare& o : c.os_mix) names.push_back(o.os->name);
+    *error = fmt::format("the clients of fleet '{}' run several OSes (os_mix: {}); tune one at a time, e.g. with "
+                         "--set connections.{}.os_mix={{{}: 100%}}, or tune the server side",
+                         c.name, fmt::join(names, ", "), c.name, names.front());
+    return r;
+  }
   const HostSpec& host = s.hosts[req.side == Side::kClient ? c.client : c.server];
   OsModel m = model_of(host);
   const OsProfile& os = *host.os;

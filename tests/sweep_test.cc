@@ -229,3 +229,29 @@ TEST_CASE("sweep: bad input is found before anything runs") {
   CliResult s = cli({"sweep", kScenario, "--vary", "seed=1,2", "--shard", "4/4"});
   CHECK(s.code == 2);
 }
+
+TEST_CASE("sweep: the progress bar is drawn on stderr when it is a terminal, and only then") {
+  // script(1) (util-linux, Debian's bsdutils: always installed) runs the
+  // sweep with a pseudo-terminal as stderr and keeps what it printed; the
+  // rows go to a file through stdout.
+  REQUIRE_MESSAGE(std::system("command -v script >/dev/null 2>&1") == 0, "script(1) is not installed (util-linux)");
+  TempDir dir("sweep-tty");
+  std::string inner = std::string(KASIM_BINARY) + " sweep " + kScenario;
+  for (const std::string& v : kVary) inner += " '" + v + "'";
+  inner += " --jobs 1 > " + dir.file("rows.csv");
+  std::string cmd = "script -qec \"" + inner + "\" " + dir.file("tty.txt") + " </dev/null >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::string tty = read_text(dir.file("tty.txt"));
+  // One bar per finished row, redrawn in place, the last one full.
+  CHECK(tty.find("\r[###                                     ] 1/12") != std::string::npos);
+  CHECK(tty.find("] 6/12\r[") != std::string::npos);
+  CHECK(tty.find("\r[" + std::string(40, '#') + "] 12/12") != std::string::npos);
+  // The rows are what a run without a terminal writes: the bar stays on stderr.
+  CliResult plain = cli(sweep_args({"--jobs", "1"}));
+  REQUIRE(plain.code == 0);
+  CHECK(read_text(dir.file("rows.csv")) == plain.out);
+  // Without a terminal: no bar, the one-line summary instead.
+  CHECK(plain.err.find('\r') == std::string::npos);
+  CHECK(plain.err.find("/12") == std::string::npos);
+  CHECK(plain.err.find("12 points in this shard, 0 already done, 12 run") != std::string::npos);
+}
