@@ -398,16 +398,18 @@ int run_sweep_to_file(std::string_view yaml_text, std::string_view file, const S
   // what is resumed: `output` is only ever replaced whole).
   const bool created = source != partial;
   std::FILE* f = nullptr;
+  std::string open_error;
   if (!created) {
     std::error_code ec;
     std::filesystem::resize_file(partial, keep, ec);
-    if (!ec) f = std::fopen(partial.c_str(), "ab");
+    if (ec) open_error = ec.message();
+    else f = std::fopen(partial.c_str(), "ab");
   } else {
     f = std::fopen(partial.c_str(), "wb");
     if (f != nullptr && keep > 0) std::fwrite(previous.data(), 1, keep, f);
   }
   if (f == nullptr) {
-    fmt::print(err, "kasim sweep: cannot write {}: {}\n", partial, std::strerror(errno));
+    fmt::print(err, "kasim sweep: cannot write {}: {}\n", partial, open_error.empty() ? std::strerror(errno) : open_error);
     return 2;
   }
   int code = run_sweep(yaml_text, file, o, f, err, done, keep == 0, stats);
