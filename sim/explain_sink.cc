@@ -9,6 +9,7 @@
 
 #include "kasim/explain_wording.h"
 #include "kasim/firewall.h"
+#include "kasim/process_kill.h"
 #include "kasim/rng.h"
 #include "kasim/scenario.h"
 #include "kasim/topology.h"
@@ -360,9 +361,22 @@ struct ExplainSink::Impl {
       case FaultSpec::Kind::kLinkLoss:
         return fmt::format("fault: the link {} - {} now loses {:.4g}% of its packets", s.links[f.link].a,
                            s.links[f.link].b, static_cast<double>(f.loss_ppb) / 1e7);
-      case FaultSpec::Kind::kHostKill:
-        return fmt::format("fault: {}'s processes are killed: the kernel closes each of their sockets with an RST",
-                           s.hosts[f.node].name);
+      case FaultSpec::Kind::kHostKill: {
+        const KillRule& rule = kill_rule(s.hosts[f.node].os->name);
+        std::string os(s.hosts[f.node].os->name);
+        std::string how =
+            rule.rst_if_unread
+                ? fmt::format("{} sends an RST for a socket that still holds unread received data and a FIN "
+                              "otherwise",
+                              os)
+                : fmt::format("{} discards unread received data and sends a FIN either way", os);
+        return fmt::format("fault: {}'s processes are killed: the kernel closes each of their sockets as close() "
+                           "would; {}{}. {}",
+                           s.hosts[f.node].name, how, rule.verified ? "" : " (UNVERIFIED)",
+                           f.unread_data ? "The processes had stopped reading, so a socket that received data still "
+                                           "holds it"
+                                         : "The applications had read everything that arrived");
+      }
     }
     return "fault";
   }

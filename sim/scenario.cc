@@ -824,7 +824,7 @@ class Loader {
     static constexpr std::array<std::string_view, 5> kHostActions{"crash", "reboot", "kill", "block-from",
                                                                   "unblock-from"};
     static constexpr std::array<std::string_view, 1> kMbActions{"flush"};
-    static constexpr std::array<std::string_view, 7> kHostKeys{"at", "host", "action", "peer"};
+    static constexpr std::array<std::string_view, 5> kHostKeys{"at", "host", "action", "peer", "unread_data"};
     for (const YAML::Node& f : faults) {
       expect_map(f, "a fault");
       require(f, "at", "a fault");
@@ -865,7 +865,7 @@ class Loader {
           spec.kind = one_of(f["state"], "state", kStates) == "down" ? FaultSpec::Kind::kLinkDown : FaultSpec::Kind::kLinkUp;
         }
       } else if (f["host"]) {
-        check_keys(f, "a host fault", std::span<const std::string_view>(kHostKeys.data(), 4));
+        check_keys(f, "a host fault", kHostKeys);
         require(f, "action", "a host fault");
         spec.node = node_ref(f["host"], "host", true);
         std::string action = one_of(f["action"], "action", kHostActions);
@@ -879,6 +879,11 @@ class Loader {
         }
         if (f["peer"] && spec.kind != FaultSpec::Kind::kBlockFrom && spec.kind != FaultSpec::Kind::kUnblockFrom)
           fail(f["peer"], fmt::format("peer does not apply to action '{}'", action));
+        if (f["unread_data"]) {
+          if (spec.kind != FaultSpec::Kind::kHostKill)
+            fail(f["unread_data"], fmt::format("unread_data applies to action 'kill', not '{}'", action));
+          spec.unread_data = boolean(f["unread_data"], "unread_data");
+        }
       } else if (f["middlebox"]) {
         static constexpr std::array<std::string_view, 3> kMbKeys{"at", "middlebox", "action"};
         check_keys(f, "a middlebox fault", kMbKeys);

@@ -10,6 +10,7 @@
 #include "kasim/event_queue.h"
 #include "kasim/firewall.h"
 #include "kasim/linux_timer.h"
+#include "kasim/process_kill.h"
 #include "kasim/rng.h"
 #include "kasim/route.h"
 #include "kasim/topology.h"
@@ -839,18 +840,23 @@ struct Simulator::Impl {
       }
       case FaultSpec::Kind::kFlush: firewalls[f.node].flush(now); break;
       case FaultSpec::Kind::kLinkLoss: links[f.link].loss_ppb = f.loss_ppb; break;
-      case FaultSpec::Kind::kHostKill:
-        // The process dies: the kernel closes its sockets. Modelled as an
-        // abortive close (RST) for every socket, as Linux does when a socket
-        // still holds unread data; a clean socket would send FIN instead.
+      case FaultSpec::Kind::kHostKill: {
+        // The process dies: the kernel closes each of its sockets as close()
+        // would, with an RST instead of a FIN where the OS aborts a socket
+        // holding unread data (process_kill.h). Listening sockets close too.
+        std::string_view os = sc.hosts[f.node].os->name;
         for (size_t ci = 0; ci < conns.size(); ++ci)
           for (int s = 0; s < 2; ++s)
             if (host_node(ci, static_cast<Side>(s)) == f.node) {
+              TcpEndpoint& ep = conns[ci].ep[s];
+              cold[ci].app_closed[s] = true;
               out.clear();
-              conns[ci].ep[s].abort(now, out);
+              if (kill_sends_rst(os, ep, f.unread_data)) ep.abort(now, out);
+              else ep.close(now, out);
               apply_output(ci, static_cast<Side>(s));
             }
         break;
+      }
     }
   }
 

@@ -139,7 +139,7 @@ struct FaultSpec {
   enum class Kind : uint8_t {
     kLinkDown, kLinkUp, kHostCrash, kHostReboot, kBlockFrom, kUnblockFrom, kFlush,
     kLinkLoss,  // the link's loss probability becomes loss_ppb (a burst is two of these)
-    kHostKill,  // the host's processes are killed: every socket sends RST
+    kHostKill,  // the host's processes are killed: each socket sends FIN or RST per OS (process_kill.h)
   };
   Time at;
   Kind kind = Kind::kLinkDown;
@@ -147,6 +147,9 @@ struct FaultSpec {
   size_t node = 0;      // host index for host faults, middlebox index for kFlush
   size_t peer = 0;      // kBlockFrom/kUnblockFrom: host whose packets are dropped
   uint32_t loss_ppb = 0;  // kLinkLoss: the new loss probability, parts per billion
+  // kHostKill: the processes had stopped reading, so a socket that received
+  // payload holds unread data (default: applications read everything).
+  bool unread_data = false;
   SourceMark mark;
 };
 

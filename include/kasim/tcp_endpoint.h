@@ -129,7 +129,8 @@ class TcpEndpoint {
   SocketError send(Time now, uint64_t bytes, TcpOutput& out);
   // close(): FIN after queued data.
   void close(Time now, TcpOutput& out);
-  // close() with SO_LINGER 0, or the process killed: RST.
+  // close() with SO_LINGER 0, or a killed process's socket that held unread
+  // data (process_kill.h): RST.
   void abort(Time now, TcpOutput& out);
   // The host lost all state (reboot/crash): no packets, state CLOSED.
   void vanish();
@@ -145,6 +146,7 @@ class TcpEndpoint {
   uint32_t snd_nxt() const { return snd_nxt_; }
   uint32_t rcv_nxt() const { return rcv_nxt_; }
   uint32_t iss() const { return iss_; }
+  uint32_t irs() const { return irs_; }  // the peer's initial sequence number (0 before a SYN arrived)
   int probes_out() const { return probes_out_; }
   int keepalive_probes_sent() const { return probes_total_; }
   Time rto() const { return rto_; }
