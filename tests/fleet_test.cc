@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "kasim/expect.h"
 #include "test_util.h"
 
 using namespace kasim;
@@ -437,4 +438,37 @@ TEST_CASE("fleet traffic: exponential periods and drawn opening times") {
   CHECK(load_error(fleet("    traffic: [ { at: 0s, every: 1m, burst: { exponential: 3 }, idle: 1h, from: client, "
                          "bytes: 1 } ]"))
             .find("unknown key 'exponential' in burst") != std::string::npos);
+}
+
+TEST_CASE("fleet os_mix: expect checks the counts per client OS; --update writes them") {
+  const std::string mix = "{ linux: 50%, windows: { share: 50%, sysctl: { KeepAliveTime: 120000 } } }";
+  Run r = run_yaml(mixed(mix, R"(expect:
+  connections:
+    fleet:
+      alive: 100
+      os:
+        linux: { alive: 50 }
+        windows: { alive: 49, reset: 1 }
+)"));
+  std::vector<AssertionResult> rs = evaluate_expectations(r.scenario, r.scenario.expect, r.sink);
+  REQUIRE(rs.size() == 4);
+  CHECK(rs[0].passed);
+  CHECK(rs[1].passed);
+  CHECK(rs[1].name == "connection fleet: alive on linux");
+  CHECK_FALSE(rs[2].passed);
+  CHECK(rs[2].name == "connection fleet: alive on windows");
+  CHECK(rs[2].expected == "49");
+  CHECK(rs[2].actual == "50");
+  CHECK_FALSE(rs[3].passed);
+  CHECK(rs[3].mark.line == 26);
+  // What --update writes for this fleet.
+  Expectations d = default_expectations(r.scenario, r.sink);
+  CHECK(format_expect_block(r.scenario, d).starts_with(
+        "expect:\n  connections:\n    fleet:\n      alive: 100\n      os:\n        linux: { alive: 50 }\n"
+        "        windows: { alive: 50 }\n      client: { keepalive_probes: 600 }\n      server: { keepalive_probes: 0 }\n"));
+  CHECK(load_error(mixed(mix, "expect:\n  connections:\n    fleet:\n      os: { linx: { alive: 50 } }\n")) ==
+        "test.yaml:23:13: unknown key 'linx' in expect.connections.fleet.os (the fleet's os_mix) (did you mean "
+        "'linux'?) (expected one of: linux or windows)");
+  CHECK(load_error(fleet("expect:\n  connections:\n    fleet:\n      os: { linux: { alive: 50 } }\n")) ==
+        "test.yaml:23:11: expect.connections.fleet.os applies to a fleet with an os_mix");
 }
