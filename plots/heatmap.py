@@ -13,6 +13,9 @@ import csv
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import atomic  # noqa: E402
+
 import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -86,7 +89,7 @@ def main():
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
     ax.set_title(a.title or f"Sweep outcomes ({len(rows)} runs)", fontsize=11, loc="left")
     fig.tight_layout()
-    fig.savefig(a.output, dpi=110)
+    atomic.save_figure(fig, a.output, dpi=110)
     print(f"{a.output}: {len(ks)} keepidle x {len(ts)} timeout cells")
 
 

@@ -26,6 +26,9 @@ import tempfile
 
 import yaml
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import atomic  # noqa: E402
+
 
 def grid(spec):
     """'300:7200:300' (start:stop:step, inclusive) or '600,1200,3600'; seconds."""
@@ -93,7 +96,7 @@ def main():
                 probes = out["client"]["keepalive_probes"] + out["server"]["keepalive_probes"]
                 at = "" if out["at"] is None else f"{out['at']:.6f}"
                 rows.append((k, t, out["fate"], at, probes))
-    with open(a.output, "w", newline="", encoding="utf-8") as f:
+    with atomic.replacing(a.output, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["keepidle_s", "fw_timeout_s", "fate", "at_s", "keepalive_probes"])
         w.writerows(rows)

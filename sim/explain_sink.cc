@@ -197,29 +197,19 @@ struct ExplainSink::Impl {
     return s;
   }
 
-  // A duration option's value in the OS's own unit (Windows: ms).
-  static int64_t option_raw(const HostSpec& h, SocketOption opt, Time t) {
-    for (const SocketOptionSpec& spec : h.os->socket_options)
-      if (spec.option == opt && spec.unit_ns > 0) return t.count_ns() / spec.unit_ns;
-    return 0;
-  }
-
-  Setting option_setting(const HostSpec& h, SocketOption opt, int64_t raw) const {
-    Setting s;
-    for (const SocketOptionSpec& spec : h.os->socket_options) {
-      if (spec.option != opt) continue;
-      s.name = std::string(spec.os_name);
-      if (spec.unit_ns > 0) {
-        s.value = Time::ns(raw * spec.unit_ns);
-        if (spec.unit != "s") s.name += fmt::format(" ({} {})", raw, spec.unit);
-      } else {
-        s.count = static_cast<int>(raw);
-      }
-      s.name += ", set by the application";
-      return s;
-    }
-    s.name = "a socket option";
+  // A duration set by `spec` (nullptr: the OS's primary option for `opt`).
+  Setting option_setting(const HostSpec& h, SocketOption opt, const SocketOptionSpec* spec, Time value) const {
+    if (spec == nullptr) spec = primary_socket_option(*h.os, opt);
+    Setting s{value, 0, "a socket option"};
+    if (spec == nullptr) return s;
+    s.name = std::string(spec->os_name);
+    if (spec->unit_ns > 0 && spec->unit != "s") s.name += fmt::format(" ({} {})", value.count_ns() / spec->unit_ns, spec->unit);
+    s.name += ", set by the application";
     return s;
+  }
+  Setting count_setting(const HostSpec& h, int count) const {
+    const SocketOptionSpec* spec = primary_socket_option(*h.os, SocketOption::kCount);
+    return Setting{Time(), count, spec ? fmt::format("{}, set by the application", spec->os_name) : "a socket option"};
   }
 
   void begin(const Scenario& s) {
@@ -244,22 +234,17 @@ struct ExplainSink::Impl {
         si.timer = h.os->timer;
         si.tick = h.os->tick;
         si.os = std::string(h.os->title.substr(0, h.os->title.find_first_of(" (")));  // "Linux", "AIX"
-        for (const SocketOptionSpec& o : h.os->socket_options)
-          if (o.option == SocketOption::kIdle) si.idle_option = std::string(o.os_name);
+        if (const SocketOptionSpec* o = primary_socket_option(*h.os, SocketOption::kIdle)) si.idle_option = std::string(o->os_name);
         for (const SysctlSpec& o : h.os->sysctls)
           if (o.field == SysctlField::kKeepaliveIdle) si.idle_sysctl = std::string(o.name);
         const KeepaliveSpec& k = cs.keepalive[i];
         si.keepalive = k.given && k.options.enabled;
-        // The exact durations are set for every OS (the *_s fields only for
-        // options in whole seconds, e.g. not Windows' milliseconds).
-        si.idle = k.options.idle > Time()
-                      ? option_setting(h, SocketOption::kIdle, option_raw(h, SocketOption::kIdle, k.options.idle))
-                      : sysctl_setting(h, SysctlField::kKeepaliveIdle, h.tunables.keepalive_idle, 0);
+        si.idle = k.options.idle > Time() ? option_setting(h, SocketOption::kIdle, k.idle_option, k.options.idle)
+                                          : sysctl_setting(h, SysctlField::kKeepaliveIdle, h.tunables.keepalive_idle, 0);
         si.intvl = k.options.interval > Time()
-                       ? option_setting(h, SocketOption::kInterval,
-                                        option_raw(h, SocketOption::kInterval, k.options.interval))
+                       ? option_setting(h, SocketOption::kInterval, nullptr, k.options.interval)
                        : sysctl_setting(h, SysctlField::kKeepaliveInterval, h.tunables.keepalive_interval, 0);
-        si.count = k.options.count ? option_setting(h, SocketOption::kCount, k.options.count)
+        si.count = k.options.count ? count_setting(h, k.options.count)
                                    : sysctl_setting(h, SysctlField::kKeepaliveProbes, Time(), h.tunables.keepalive_probes);
         si.user_timeout = Time::ms(k.options.user_timeout_ms);
       }

@@ -153,6 +153,12 @@ Time Firewall::timeout_of(const Entry& e, TimeoutRule* rule) const {
   return s;
 }
 
+size_t Firewall::bytes_per_entry() {
+  // The slot, the tag lookup, and a node of the hash index (key and value,
+  // next pointer, cached hash) plus its bucket pointer.
+  return sizeof(Entry) + sizeof(uint32_t) + sizeof(std::pair<const FlowKey, uint32_t>) + 3 * sizeof(void*);
+}
+
 Time Firewall::expiry_time(uint32_t slot) const {
   const Entry& e = entries_[slot];
   if (e.state == FlowState::kExpired) return e.expired_at;

@@ -272,6 +272,9 @@ class Firewall {
   uint32_t tag(uint32_t slot) const { return entries_[slot].tag; }
   size_t live_entries() const { return live_; }
   size_t peak_entries() const { return peak_; }
+  // Memory one flow entry takes (its slot, index and tag lookup), for the
+  // estimate behind --max-memory (simulator.h estimated_memory()).
+  static size_t bytes_per_entry();
   const FirewallConfig& config() const { return cfg_; }
 
  private:

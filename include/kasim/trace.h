@@ -84,6 +84,14 @@ struct ConnectionOutcome {
   bool half_open = false;      // one side died, the other still thinks it is open
 };
 
+// A fleet's counts for the instances whose client runs one OS (os_mix).
+struct FleetOsCounts {
+  std::string os;                     // profile name
+  uint64_t count = 0;
+  uint64_t by_fate[6] = {};           // indexed by Fate
+  uint64_t keepalive_probes[2] = {};  // sent by these clients, by their servers
+};
+
 // A fleet's outcomes in aggregate (a million lines would help nobody).
 struct FleetOutcome {
   uint32_t spec = 0;
@@ -95,6 +103,7 @@ struct FleetOutcome {
   Time last_end = Time::never();
   std::vector<std::pair<std::string, uint64_t>> killers;  // sorted by name
   uint64_t keepalive_probes[2] = {};  // sent by all clients, all servers
+  std::vector<FleetOsCounts> by_os;   // fleets with an os_mix: per client OS, in os_mix order
 };
 
 // A periodic sample (scenario key sample_every): middlebox table occupancy
