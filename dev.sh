@@ -5,7 +5,7 @@
 #   ./dev.sh test-sanitize            the same suite under AddressSanitizer + UBSan (separate build dir)
 #   ./dev.sh plots                    build, then regenerate the seed scenarios' pictures in docs/img
 #   ./dev.sh fuzz [SECONDS]           libFuzzer (clang, ASan+UBSan) on the loader and on whole runs, SECONDS each (default 60)
-#   ./dev.sh determinism              every scenario's text, JSON and pcap output is byte-identical across runs and build types
+#   ./dev.sh determinism              every scenario's text, JSON and pcap output is byte-identical across runs and build types (RelWithDebInfo, ASan, Release)
 #   ./dev.sh bench                    Release build; engine benchmark and the scenarios/bench workloads at several sizes
 #   ./dev.sh setup                    only install the Debian packages
 set -euo pipefail
@@ -81,26 +81,35 @@ case "$cmd" in
       rm -rf "$work" "$work.log"
     done ;;
   determinism)
+    # Three build types: RelWithDebInfo (build), ASan+UBSan (build-asan) and
+    # Release (build-release, -O3 -DNDEBUG: no asserts, other inlining), and
+    # a repeated run of the fast Release binary.
     setup; build build; build build-asan -DKASIM_SANITIZE=ON -DKASIM_WERROR=ON
+    build build-release -DCMAKE_BUILD_TYPE=Release
     out=$(mktemp -d); n=0
     for f in scenarios/*.yaml; do
       for fmt in text json; do
         build/kasim run "$f" --format $fmt > "$out/a" && build-asan/kasim run "$f" --format $fmt > "$out/b"
-        build/kasim run "$f" --format $fmt > "$out/c"
-        if ! cmp -s "$out/a" "$out/b" || ! cmp -s "$out/a" "$out/c"; then
-          echo "dev.sh: $f ($fmt) differs between runs or build types" >&2; diff "$out/a" "$out/b" | head >&2; exit 1
-        fi
+        build-release/kasim run "$f" --format $fmt > "$out/c" && build-release/kasim run "$f" --format $fmt > "$out/d"
+        for o in b c d; do
+          if ! cmp -s "$out/a" "$out/$o"; then
+            echo "dev.sh: $f ($fmt) differs between runs or build types (build vs $o)" >&2; diff "$out/a" "$out/$o" | head >&2; exit 1
+          fi
+        done
         n=$((n+1))
       done
       build/kasim run "$f" --pcap "$out/a.pcap" >/dev/null && build-asan/kasim run "$f" --pcap "$out/b.pcap" >/dev/null
+      build-release/kasim run "$f" --pcap "$out/c.pcap" >/dev/null
       for p in "$out"/a.*.pcap; do
         [ -e "$p" ] || continue
-        if ! cmp -s "$p" "${p/\/a./\/b.}"; then echo "dev.sh: $f: $(basename "$p") differs between build types" >&2; exit 1; fi
+        for o in b c; do
+          if ! cmp -s "$p" "${p/\/a./\/$o.}"; then echo "dev.sh: $f: $(basename "$p") differs between build types (build vs $o)" >&2; exit 1; fi
+        done
         n=$((n+1))
       done
       rm -f "$out"/*.pcap
     done
-    rm -rf "$out"; echo "determinism: $n outputs identical across RelWithDebInfo and ASan builds and repeated runs" ;;
+    rm -rf "$out"; echo "determinism: $n outputs identical across RelWithDebInfo, ASan and Release builds and repeated runs" ;;
   bench)
     setup; build build-release -DCMAKE_BUILD_TYPE=Release
     build-release/kasim_bench

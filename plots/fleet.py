@@ -7,7 +7,11 @@ link (all packets, and the keepalive probes with their answers).
 """
 import argparse
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import atomic  # noqa: E402
 
 import matplotlib
 
@@ -58,7 +62,7 @@ def main():
         for fl in fleets)
     fig.suptitle((a.title or name or "") + ("\n" + summary if summary else ""), fontsize=10)
     fig.tight_layout()
-    fig.savefig(a.out, dpi=110)
+    atomic.save_figure(fig, a.out, dpi=110)
     return 0
 
 

@@ -22,6 +22,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import atomic  # noqa: E402
 import kasim_json  # noqa: E402
 
 import matplotlib  # noqa: E402
@@ -180,7 +181,7 @@ def main():
                      fontsize=11, loc="left")
         ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=3, fontsize=8, frameon=False)
     fig.tight_layout()
-    fig.savefig(a.output, dpi=110)
+    atomic.save_figure(fig, a.output, dpi=110)
     print(f"{a.output}: {len(panels)} firewall timeline(s)")
 
 

@@ -24,6 +24,9 @@ import csv
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import atomic  # noqa: E402
+
 import matplotlib  # noqa: E402
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -161,7 +164,7 @@ def main():
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8.5, frameon=False)
     ax.set_title(a.title or f"kasim sweep: {conn}'s fate ({len(rows)} runs)", fontsize=11, loc="left")
     fig.tight_layout()
-    fig.savefig(a.output, dpi=110)
+    atomic.save_figure(fig, a.output, dpi=110)
     print(f"{a.output}: {len(ys)} x {len(xs)} cells, {conn}'s fate")
 
 

@@ -18,6 +18,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import atomic  # noqa: E402
 import kasim_json  # noqa: E402
 
 import matplotlib  # noqa: E402
@@ -240,7 +241,7 @@ def main():
             fate += ", half-open"
     ax.set_title(f"{run.name}: connection {conn['name']}\n{fate}", fontsize=11, loc="left")
     fig.tight_layout()
-    fig.savefig(a.output, dpi=110)
+    atomic.save_figure(fig, a.output, dpi=110)
     print(f"{a.output}: ladder of {conn['name']}, {len(eps)} bursts"
           + (f" ({len(omitted)} omitted)" if omitted else ""))
 

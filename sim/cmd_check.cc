@@ -26,7 +26,7 @@ struct CheckArgs {
   std::vector<std::string> sets;
   std::string junit;
   bool update = false;
-  uint64_t max_events = RunLimits{}.max_events;
+  LimitArgs limits;
 };
 
 // One JUnit testcase.
@@ -121,7 +121,7 @@ std::string junit_xml(const std::vector<SuiteResult>& suites) {
 class Checker {
  public:
   Checker(const CheckArgs& a, std::vector<Override> overrides, std::FILE* out, std::FILE* err)
-      : a_(a), overrides_(std::move(overrides)), out_(out), err_(err) {}
+      : a_(a), limits_(a.limits.limits()), overrides_(std::move(overrides)), out_(out), err_(err) {}
 
   // Returns this file's exit code.
   int file(const std::string& path) {
@@ -135,7 +135,7 @@ class Checker {
     };
     std::string text;
     if (!read_text(path, &text)) return bad_input(fmt::format("{}: cannot read the file (does it exist?)", path));
-    LoadResult lr = load_scenario(text, path, overrides_);
+    LoadResult lr = load_scenario(text, path, overrides_, limits_.max_memory);
     if (!lr.scenario) return bad_input(lr.error.to_string());
     const Scenario& s = *lr.scenario;
     suite.scenario = s.name;
@@ -156,7 +156,7 @@ class Checker {
     }
 
     MemorySink run;
-    Simulator sim(s, RunLimits{a_.max_events});
+    Simulator sim(s, limits_);
     RunResult rr = sim.run(run);
     if (rr.stopped_by_limit) {
       std::string msg = fmt::format("{}: {}", path, rr.error);
@@ -193,10 +193,25 @@ class Checker {
     return 1;
   }
 
-  bool write_junit() {
+  // --junit: the report file is opened (as a temporary beside it) before
+  // any scenario runs, so an unwritable path is bad input reported up front
+  // rather than after the results were printed.
+  bool open_junit() {
     if (a_.junit.empty()) return true;
     std::string why;
-    if (!write_atomically(a_.junit, junit_xml(suites_), &why)) {
+    if (!junit_.open(a_.junit, &why)) {
+      fmt::print(err_, "{}: cannot write the JUnit report: {}\n", a_.junit, why);
+      return false;
+    }
+    return true;
+  }
+
+  bool write_junit() {
+    if (a_.junit.empty()) return true;
+    std::string xml = junit_xml(suites_);
+    std::fwrite(xml.data(), 1, xml.size(), junit_.stream());
+    std::string why;
+    if (!junit_.commit(&why)) {
       fmt::print(err_, "{}: cannot write the JUnit report: {}\n", a_.junit, why);
       return false;
     }
@@ -215,7 +230,7 @@ class Checker {
       std::optional<std::string> rewritten = replace_expect_block(text, old, block, &why);
       if (rewritten) {
         // Proof before writing: the new file loads and its expectations hold.
-        LoadResult again = load_scenario(*rewritten, path);
+        LoadResult again = load_scenario(*rewritten, path, {}, limits_.max_memory);
         if (!again.scenario) why = "the rewritten file would not load (" + again.error.to_string() + ")";
         else if (!again.scenario->expect.present) why = "the rewritten file has no expect block";
         else return commit(path, *rewritten, *again.scenario, again.scenario->expect, run, old.present);
@@ -257,10 +272,12 @@ class Checker {
   }
 
   const CheckArgs& a_;
+  RunLimits limits_;
   std::vector<Override> overrides_;
   std::FILE* out_;
   std::FILE* err_;
   std::vector<SuiteResult> suites_;
+  OutputFile junit_;
 };
 
 int check(const CheckArgs& a, std::FILE* out, std::FILE* err) {
@@ -279,6 +296,7 @@ int check(const CheckArgs& a, std::FILE* out, std::FILE* err) {
     return 2;
   }
   Checker checker(a, std::move(overrides), out, err);
+  if (!checker.open_junit()) return 2;
   int code = 0;
   for (const std::string& f : a.files) code = std::max(code, checker.file(f));
   if (!checker.write_junit()) code = 2;
@@ -297,7 +315,7 @@ Registration add_check(CLI::App& app) {
               "is kept as it is");
   c->add_option("--set", args->sets, "Override a scenario key, KEY=VALUE (repeatable), as in `kasim run --set`")
       ->allow_extra_args(false);
-  c->add_option("--max-events", args->max_events, "Stop a run with an error after this many events");
+  add_limit_options(c, args->limits);
   return {c, [args](std::FILE* out, std::FILE* err) { return check(*args, out, err); }};
 }
 

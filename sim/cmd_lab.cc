@@ -13,9 +13,10 @@
 //    aligned to the run's time 0 (the client's SYN at open_at). Timer-wheel
 //    rounding is then predicted for the real grid, not a random one;
 //  * HZ: the kernel's, whatever the scenario says (noted if different);
-//  * link delays: this kernel has no netem, so the lab's links add no delay;
-//    kasim predicts with the one-way delays the run measured (the SYN's
-//    transit, split evenly over the links of its route).
+//  * link delays: the scenario's, plus the overhead the run measured on each
+//    link (the median transit of the packets that crossed it). This kernel
+//    has no netem: a link with a delay is a userspace relay that holds each
+//    frame for the delay, a link without one a bridge (tools/lab/lab.py).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -47,6 +48,7 @@ using nlohmann::json;
 
 struct LabArgs {
   std::string file;
+  std::vector<std::string> sets;  // --set KEY=VALUE
   std::string tolerance;
   std::string keep;
   std::string script;
@@ -61,40 +63,21 @@ std::string unsupported(const Scenario& s) {
   for (const ConnectionSpec& c : s.connections)
     if (c.is_fleet())
       return fmt::format("connection '{}' is a fleet of {}; the lab re-enacts single connections", c.name, c.count);
-  for (const MiddleboxSpec& m : s.middleboxes) {
-    const FirewallConfig& f = m.firewall;
-    // The lab writes a strict-pickup conntrack ruleset that drops or resets;
-    // anything beyond that has no nftables counterpart here yet.
-    auto beyond = [&]() -> const char* {
-      if (f.nat.enabled) return "NAT";
-      if (f.on_idle != IdleAction::kForget) return "an action at idle expiry (reset-both, probe)";
-      if (f.refresh_on != RefreshOn::kAny || f.refresh_from != Sides::kBoth) return "a refresh policy";
-      if (f.pickup != Pickup::kStrict) return "mid-stream pickup";
-      if (f.window_check != WindowCheck::kOff) return "a sequence-window check";
-      if (f.max_retrans != 0) return "the RETRANS timeout rule";
-      if (f.max_entries != 0) return "a table capacity";
-      if (f.adaptive_start != 0) return "adaptive timeouts";
-      if (f.reset_style != ResetStyle::kRfc9293 || f.reset_senders != Sides::kBoth) return "a non-standard RST";
-      return nullptr;
-    }();
-    if (beyond != nullptr)
-      return fmt::format("middlebox '{}': {} is not re-enacted by the lab (it writes a strict-pickup conntrack "
-                         "firewall that drops or resets)", m.name, beyond);
-    for (Time t : {f.established, f.syn, f.closed, f.closing})
-      if (t % Time::s(1) != Time() || t < Time::s(1))
-        return fmt::format("middlebox '{}': conntrack timeouts are whole seconds, got {}", m.name,
-                           format_duration(t));
-  }
+  for (const MiddleboxSpec& m : s.middleboxes)
+    if (std::string why = conntrack_refusal(m.firewall); !why.empty())
+      return fmt::format("middlebox '{}': {}", m.name, why);
   for (const LinkSpec& l : s.links)
     if (l.loss_ppb != 0)
-      return fmt::format("link {}-{}: random loss cannot be re-enacted (this kernel has no netem)", l.a, l.b);
+      return fmt::format("link {}-{}: random loss cannot be re-enacted (the real run would lose other packets "
+                         "than kasim's seeded draws)", l.a, l.b);
   for (const FaultSpec& f : s.faults)
     if (f.kind == FaultSpec::Kind::kHostReboot)
       return fmt::format("host '{}': the reboot fault cannot be re-enacted (crash can)", s.hosts[f.node].name);
     else if (f.kind == FaultSpec::Kind::kHostKill)
       return fmt::format("host '{}': the kill fault is not re-enacted by the lab yet", s.hosts[f.node].name);
     else if (f.kind == FaultSpec::Kind::kLinkLoss)
-      return fmt::format("link {}-{}: a loss burst cannot be re-enacted (this kernel has no netem)",
+      return fmt::format("link {}-{}: a loss burst cannot be re-enacted (the real run would lose other packets "
+                         "than kasim's seeded draws)",
                          s.links[f.link].a, s.links[f.link].b);
   return {};
 }
@@ -133,20 +116,20 @@ json plan_json(const Scenario& s, const std::vector<uint16_t>& client_ports) {
   }
   for (const MiddleboxSpec& m : s.middleboxes) {
     const FirewallConfig& f = m.firewall;
+    json sysctl = json::object();
+    for (const LabSysctl& c : conntrack_sysctls(f)) sysctl["net.netfilter." + c.name] = c.value;
     nodes.push_back({{"name", m.name},
                      {"kind", "firewall"},
                      {"firewall",
-                      {{"established_s", f.established.count_s()},
-                       {"syn_s", f.syn.count_s()},
-                       {"close_s", f.closed.count_s()},
-                       {"closing_s", f.closing.count_s()},
-                       {"on_expiry", f.on_no_state == NoStateAction::kResetSender ? "reset-sender" : "drop"}}}});
+                      {{"pickup", f.pickup == Pickup::kLoose ? "loose" : "strict"},
+                       {"on_expiry", f.on_no_state == NoStateAction::kResetSender ? "reset-sender" : "drop"},
+                       {"sysctl", sysctl}}}});
   }
   Topology topo(s.node_count());
   json links = json::array();
   for (const LinkSpec& l : s.links) {
     topo.add_link(s.node_index(l.a), s.node_index(l.b), l.delay);
-    links.push_back({{"a", s.node_index(l.a)}, {"b", s.node_index(l.b)}});
+    links.push_back({{"a", s.node_index(l.a)}, {"b", s.node_index(l.b)}, {"delay_ns", l.delay.count_ns()}});
   }
   json conns = json::array();
   for (size_t ci = 0; ci < s.connections.size(); ++ci) {
@@ -215,11 +198,16 @@ extern "C" void forward_signal(int sig) {
 }
 
 // Runs the script and waits; signals to kasim go to the script, which
-// cleans up and exits. Returns its exit code (128+N if killed by signal N).
-int run_script(const std::vector<std::string>& argv) {
+// cleans up and exits. What the script writes to stderr (progress, why it
+// cannot run) is copied to `err` as it comes. Returns its exit code (128+N
+// if killed by signal N, 127 if it could not be started).
+int run_script(const std::vector<std::string>& argv, std::FILE* err) {
   std::vector<char*> cargv;
   for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return 127;
+  std::fflush(err);
   struct sigaction fwd {}, old_int {}, old_term {}, old_hup {};
   fwd.sa_handler = forward_signal;
   sigemptyset(&fwd.sa_mask);
@@ -228,11 +216,22 @@ int run_script(const std::vector<std::string>& argv) {
   sigaction(SIGHUP, &fwd, &old_hup);
   pid_t pid = fork();
   if (pid == 0) {
+    dup2(pipe_fds[1], STDERR_FILENO);
     execvp(cargv[0], cargv.data());
     std::fprintf(stderr, "kasim lab: cannot run %s: %s\n", cargv[0], std::strerror(errno));
     _exit(127);
   }
   g_child = pid;
+  close(pipe_fds[1]);
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(pipe_fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    std::fwrite(buf, 1, static_cast<size_t>(n), err);
+    std::fflush(err);
+  }
+  close(pipe_fds[0]);
   int status = 0;
   while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -265,7 +264,17 @@ Segment segment_of(const json& p) {
 }
 
 int lab(const LabArgs& a, std::FILE* out, std::FILE* err) {
-  LoadResult lr = load_scenario_file(a.file);
+  std::vector<Override> overrides;
+  for (const std::string& text : a.sets) {
+    std::string why;
+    std::optional<Override> o = parse_override(text, &why);
+    if (!o) {
+      fmt::print(err, "kasim lab: {}\n", why);
+      return 2;
+    }
+    overrides.push_back(*o);
+  }
+  LoadResult lr = load_scenario_file(a.file, overrides);
   if (!lr.scenario) {
     fmt::print(err, "{}\n", lr.error.to_string());
     return 2;
@@ -305,7 +314,7 @@ int lab(const LabArgs& a, std::FILE* out, std::FILE* err) {
   std::vector<std::string> argv{"python3", a.script.empty() ? default_script() : a.script, plan_path, result_path};
   if (!a.keep.empty()) argv.insert(argv.end(), {"--keep", a.keep});
   std::fflush(out);
-  int rc = run_script(argv);
+  int rc = run_script(argv, err);
   if (rc == 2) return 2;  // cannot run here; the script said why
   if (rc != 0) {
     if (rc == 127) fmt::print(err, "kasim lab: python3 is needed to run {}\n", argv[1]);
@@ -384,30 +393,31 @@ int lab(const LabArgs& a, std::FILE* out, std::FILE* err) {
       model.connections.at(ci).keepalive[act.at("side").get<std::string>() == "client" ? 0 : 1].at = t;
     }
   }
-  std::vector<bool> delay_set(model.links.size(), false);
+  // Link delays: the scenario's (a relay holds the frames that long; a link
+  // without delay is a bridge) plus the overhead measured on this run, the
+  // median over every packet that crossed the link.
+  std::vector<std::string> delay_notes;
   {
-    Topology topo(sc.node_count());
-    for (const LinkSpec& l : sc.links) topo.add_link(sc.node_index(l.a), sc.node_index(l.b), l.delay);
-    std::vector<LabRecord> rough = classify_captures(sc, ports, captured);
-    for (size_t c = 0; c < sc.connections.size(); ++c) {
-      Route r = *topo.shortest_route(sc.connections[c].client, sc.connections[c].server);
-      std::optional<Time> sent, got;
-      for (const LabRecord& x : rough) {
-        if (x.conn != c || !x.seg.has(tcp_flag::kSyn) || x.seg.has(tcp_flag::kAck)) continue;
-        if (x.node == r.nodes.front() && x.dir == CaptureDir::kOut && !sent) sent = x.t;
-        if (x.node == r.nodes.back() && x.dir == CaptureDir::kIn && !got) got = x.t;
+    std::vector<std::vector<Time>> transits = link_transits(sc, classify_captures(sc, ports, captured));
+    for (size_t li = 0; li < model.links.size(); ++li) {
+      const LinkSpec& l = sc.links[li];
+      std::vector<Time>& v = transits[li];
+      std::string how = l.delay > Time() ? "relay" : "bridge";
+      if (v.empty()) {
+        delay_notes.push_back(fmt::format("{}-{} {} ({}; no packet crossed it)", l.a, l.b, format_duration(l.delay), how));
+        continue;
       }
-      if (!sent || !got || r.links.empty()) continue;
-      int64_t per_us = std::max<int64_t>(1, (*got - *sent).count_ns() / static_cast<int64_t>(r.links.size()) / 1000);
-      for (size_t li : r.links)
-        if (!delay_set[li]) {
-          model.links[li].delay = Time::us(per_us);
-          delay_set[li] = true;
-        }
+      Time med = median_time(v);
+      Time worst = *std::max_element(v.begin(), v.end());
+      // Whole microseconds: the model's delays read better, and 1 us is far below the tolerance.
+      Time predicted = std::max(Time::us(1), Time::us((med.count_ns() + 500) / 1000));
+      model.links[li].delay = predicted;
+      auto ms = [](Time t) { return fmt::format("{}.{:03d} ms", t.count_ns() / 1'000'000, t.count_ns() / 1000 % 1000); };
+      delay_notes.push_back(fmt::format("{}-{} {} + {} measured ({}: median transit {}, max {}, {} packets)", l.a, l.b,
+                                        format_duration(l.delay), format_duration(predicted - l.delay), how, ms(med),
+                                        ms(worst), v.size()));
     }
   }
-  for (size_t li = 0; li < model.links.size(); ++li)
-    if (!delay_set[li]) model.links[li].delay = Time();
 
   MemorySink sink;
   RunResult rr = Simulator(model).run(sink);
@@ -416,9 +426,12 @@ int lab(const LabArgs& a, std::FILE* out, std::FILE* err) {
     return 1;
   }
   std::vector<LabRecord> predicted = predicted_records(model, sink.records);
+  // Compared at the scenario's capture points only, as the prediction records.
+  std::vector<bool> captured_at(sc.node_count(), sc.capture.empty() && !sc.capture_none);
+  for (const std::string& n : sc.capture) captured_at[sc.node_index(n)] = true;
   std::vector<LabRecord> real;
   for (LabRecord& r : classify_captures(model, ports, captured))
-    if (r.t >= Time() && r.t < sc.duration) real.push_back(std::move(r));
+    if (r.t >= Time() && r.t < sc.duration && captured_at[r.node]) real.push_back(std::move(r));
 
   std::vector<LabAppEvent> real_app;
   for (const json& e : res.at("app")) {
@@ -445,16 +458,15 @@ int lab(const LabArgs& a, std::FILE* out, std::FILE* err) {
   LabComparison cmp = compare_traces(model, predicted, real, tol);
   std::vector<LabAppRow> app = compare_app_events(model, pred_app, real_app, tol);
 
-  std::string delays;
-  for (size_t li = 0; li < model.links.size(); ++li)
-    delays += fmt::format("{}{}-{} {}", li ? ", " : "", model.links[li].a, model.links[li].b,
-                          format_duration(model.links[li].delay));
   fmt::print(out, "# kasim lab: scenario {} re-enacted on Linux {} (HZ={}) in namespaces {}-*\n", sc.name,
              res.at("kernel").at("release").get<std::string>(), hz, res.at("namespaces").get<std::string>());
   fmt::print(out, "# time 0 = connection '{}' opened (its SYN left {} at {}); jiffies_phase {}\n", fc.name,
              sc.hosts[fc.client].name, fc.open_at, format_duration(Time::ns(offset)));
-  fmt::print(out, "# links add no delay here (no netem); predicted with the measured one-way delays: {}\n",
-             delays.empty() ? "none" : delays);
+  for (const std::string& n : delay_notes) fmt::print(out, "# link {}\n", n);
+  if (sc.capture_none)
+    fmt::print(out, "# capture: [] records no packets; only the applications are compared\n");
+  else if (!sc.capture.empty())
+    fmt::print(out, "# packets compared at the scenario's capture points only: {}\n", fmt::join(sc.capture, ", "));
   fmt::print(out, "# application actions and faults predicted at the times they really ran\n");
   for (const std::string& n : notes) fmt::print(out, "# {}\n", n);
   for (const json& n : res.at("notes")) fmt::print(out, "# lab: {}\n", n.get<std::string>());
@@ -472,6 +484,10 @@ Registration add_lab(CLI::App& app) {
   c->add_option("file", args->file, "Scenario YAML file (Linux hosts, firewall middleboxes)")->required();
   c->add_option("--tolerance", args->tolerance, "Largest accepted time difference per packet (default: one jiffy + 1ms)");
   c->add_option("--keep", args->keep, "Keep the raw captures (pcap per node) in this directory");
+  c->add_option("--set", args->sets,
+                "Override a scenario key, KEY=VALUE (repeatable), as for `kasim run`: e.g. shorter times "
+                "than the scenario's, to re-enact it in less real time")
+      ->allow_extra_args(false);
   c->add_option("--script", args->script, "The lab script (default: tools/lab/lab.py of the source tree, or $KASIM_LAB_SCRIPT)");
   return {c, [args](std::FILE* out, std::FILE* err) { return lab(*args, out, err); }};
 }

@@ -1,6 +1,8 @@
 // `kasim profiles [OS] [--markdown]`: the OS profiles, their defaults, units
 // and the source of every rule. docs/profiles/<os>.md is this command's
 // --markdown output (a test keeps them equal).
+#include <algorithm>
+#include <array>
 #include <memory>
 #include <string>
 
@@ -130,7 +132,13 @@ void print_one(std::FILE* out, const OsProfile& os, bool md) {
 
   fmt::print(out, "{}Per-socket options (a connection's `keepalive:` block)\n", h2);
   if (md) fmt::print(out, "\n");
-  for (std::string_view key : {"idle", "interval", "count", "user_timeout"}) {
+  // The four every OS is asked about, then any others the OS has.
+  constexpr std::array<std::string_view, 4> kCommon{"idle", "interval", "count", "user_timeout"};
+  auto print_option = [&](const SocketOptionSpec& o) {
+    fmt::print(out, "{}`{}` = {}: {}, {}..{}\n{}source: {}\n", item, o.key, o.os_name, o.unit, o.min, o.max, sub,
+               o.source);
+  };
+  for (std::string_view key : kCommon) {
     const SocketOptionSpec* spec = nullptr;
     for (const SocketOptionSpec& o : os.socket_options)
       if (o.key == key) spec = &o;
@@ -139,9 +147,10 @@ void print_one(std::FILE* out, const OsProfile& os, bool md) {
                  os.no_option_hint.empty() ? std::string() : fmt::format(" ({})", os.no_option_hint));
       continue;
     }
-    fmt::print(out, "{}`{}` = {}: {}, {}..{}\n{}source: {}\n", item, key, spec->os_name, spec->unit, spec->min,
-               spec->max, sub, spec->source);
+    print_option(*spec);
   }
+  for (const SocketOptionSpec& o : os.socket_options)
+    if (std::find(kCommon.begin(), kCommon.end(), o.key) == kCommon.end()) print_option(o);
 
   fmt::print(out, "{}Rules\n", h2);
   if (md) fmt::print(out, "\n");

@@ -33,8 +33,7 @@ struct RunArgs {
   bool explain = false;   // --explain: the narrative instead of the trace
   std::string pcap;       // --pcap: base path of the capture files
   std::string pcap_node;  // --pcap-node: only this capture point, to exactly `pcap`
-  uint64_t max_events = RunLimits{}.max_events;
-  uint64_t max_pending = RunLimits{}.max_pending_events;
+  LimitArgs limits;
   bool stats = false;
   bool no_trace = false;
   std::vector<std::string> sets;  // --set KEY=VALUE
@@ -76,8 +75,10 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
     }
     overrides.push_back(*o);
   }
-  LoadResult lr = a.file.empty() ? load_scenario(default_scenario_text(), "<default scenario>", overrides)
-                                 : load_scenario_file(a.file, overrides);
+  RunLimits limits = a.limits.limits();
+  LoadResult lr = a.file.empty()
+                      ? load_scenario(default_scenario_text(), "<default scenario>", overrides, limits.max_memory)
+                      : load_scenario_file(a.file, overrides, limits.max_memory);
   if (!lr.scenario) {
     fmt::print(err, "{}\n", lr.error.to_string());
     return 2;
@@ -115,9 +116,6 @@ int run(const RunArgs& a, std::FILE* out, std::FILE* err) {
   // (`capture: []` still means no packets at all: a fleet is told as a summary.)
   if (a.explain) lr.scenario->capture.clear();
   auto start = std::chrono::steady_clock::now();
-  RunLimits limits;
-  limits.max_events = a.max_events;
-  limits.max_pending_events = a.max_pending;
   Simulator sim(*lr.scenario, limits);
   RunResult r = sim.run(sink);
   // Wall time is reported, never used in the simulation.
@@ -167,8 +165,7 @@ Registration add_run(CLI::App& app) {
       "(out.pcap -> out.client.pcap, out.fw.pcap, ...)");
   c->add_option("--pcap-node", args->pcap_node, "With --pcap: write only this node's capture, to exactly FILE")
       ->needs(pcap);
-  c->add_option("--max-events", args->max_events, "Stop with an error after this many events");
-  c->add_option("--max-pending", args->max_pending, "Stop with an error when more events than this are pending");
+  add_limit_options(c, args->limits);
   c->add_flag("--stats", args->stats, "Print events, events/s, peak pending events, peak RSS and wall time to stderr");
   c->add_flag("--no-trace", args->no_trace, "Print only the outcomes (no per-packet records are formatted)");
   c->add_option("--set", args->sets,

@@ -1,6 +1,5 @@
 // `kasim sweep FILE --vary KEY=VALUES ...` and `kasim merge FILE...`
 // (sweep.h): parameter sweeps, in parallel, resumable, sharded.
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -30,6 +29,7 @@ struct SweepArgs {
   std::string format = "csv";
   std::string output;
   bool resume = false;
+  LimitArgs limits;
 };
 
 bool read_file(const std::string& path, std::string* text) {
@@ -77,6 +77,7 @@ int sweep_main(const SweepArgs& a, std::FILE* out, std::FILE* err) {
     o.shards = n;
   }
   o.progress = ::isatty(::fileno(err)) != 0;
+  o.limits = a.limits.limits();
   std::string text;
   if (!read_file(a.file, &text)) {
     fmt::print(err, "{}: cannot read the file\n", a.file);
@@ -86,38 +87,9 @@ int sweep_main(const SweepArgs& a, std::FILE* out, std::FILE* err) {
     fmt::print(err, "kasim sweep: --resume needs -o FILE (the output of the interrupted sweep)\n");
     return 2;
   }
-  std::set<uint64_t> done;
-  bool write_header = true;
-  std::FILE* dest = out;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> owned(nullptr, &std::fclose);
-  if (!a.output.empty()) {
-    std::string previous;
-    if (a.resume && read_file(a.output, &previous)) {
-      LoadResult lr = load_scenario(text, a.file, o.sets);
-      if (!lr.scenario) {
-        fmt::print(err, "{}\n", lr.error.to_string());
-        return 2;
-      }
-      size_t keep = 0;
-      std::string why;
-      std::optional<std::set<uint64_t>> rows = completed_rows(previous, o.format, sweep_header(o, *lr.scenario), &keep, &why);
-      if (!rows) {
-        fmt::print(err, "kasim sweep: cannot resume {}: {}\n", a.output, why);
-        return 2;
-      }
-      done = std::move(*rows);
-      std::filesystem::resize_file(a.output, keep);  // drop an interrupted last row
-      write_header = keep == 0;
-    }
-    owned.reset(std::fopen(a.output.c_str(), a.resume ? "ab" : "wb"));
-    if (!owned) {
-      fmt::print(err, "kasim sweep: cannot write {}\n", a.output);
-      return 2;
-    }
-    dest = owned.get();
-  }
   SweepStats st;
-  int code = run_sweep(text, a.file, o, dest, err, done, write_header, &st);
+  int code = a.output.empty() ? run_sweep(text, a.file, o, out, err, {}, true, &st)
+                              : run_sweep_to_file(text, a.file, o, a.output, a.resume, err, &st);
   if (code != 0) return code;
   if (!a.output.empty() || !o.progress)
     fmt::print(err, "kasim sweep: {} points in this shard, {} already done, {} run{}\n", st.points, st.skipped, st.ran,
@@ -179,8 +151,11 @@ Registration add_sweep(CLI::App& app) {
   sub->add_option("--jobs,-j", args->jobs, "Parallel runs (default: all cores)");
   sub->add_option("--shard", args->shard, "I/N: run only the points with index % N == I");
   sub->add_option("--format", args->format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
-  sub->add_option("-o,--output", args->output, "Write rows to this file (as they finish)");
-  sub->add_flag("--resume", args->resume, "Keep the rows already in -o FILE and run only the others");
+  sub->add_option("-o,--output", args->output,
+                  "Write rows to FILE.partial as they finish, renamed to FILE when the sweep completes");
+  sub->add_flag("--resume", args->resume,
+                "Keep the complete rows of FILE.partial (or else of FILE) and run only the others");
+  add_limit_options(sub, args->limits);
   return {sub, [args](std::FILE* out, std::FILE* err) { return sweep_main(*args, out, err); }};
 }
 

@@ -91,6 +91,8 @@ std::string outcome_field_name(const Scenario& s, const OutcomeAssertion& a) {
     case OutcomeField::kState: return fmt::format("connection {}: {} state", c, side_word(a.side));
     case OutcomeField::kKeepaliveProbes: return fmt::format("connection {}: {} keepalive_probes", c, side_word(a.side));
     case OutcomeField::kFleetCount: return fmt::format("connection {}: {}", c, fate_name(a.fate));
+    case OutcomeField::kFleetOsCount:
+      return fmt::format("connection {}: {} on {}", c, fate_name(a.fate), s.connections[a.conn].os_mix[a.os].os->name);
   }
   return c;
 }
@@ -133,8 +135,9 @@ AssertionResult check_outcome(const Scenario& s, const Expectations& e, const Ou
       r.actual = "the run reported none";
       return r;
     }
-    uint64_t got = a.field == OutcomeField::kFleetCount ? f->by_fate[static_cast<int>(a.fate)]
-                                                        : f->keepalive_probes[a.side];
+    uint64_t got = a.field == OutcomeField::kFleetCount   ? f->by_fate[static_cast<int>(a.fate)]
+                   : a.field == OutcomeField::kFleetOsCount ? (a.os < f->by_os.size() ? f->by_os[a.os].by_fate[static_cast<int>(a.fate)] : 0)
+                                                            : f->keepalive_probes[a.side];
     r.passed = got == static_cast<uint64_t>(a.number);
     r.expected = fmt::format("{}", a.number);
     r.actual = fmt::format("{}", got);
@@ -192,7 +195,8 @@ AssertionResult check_outcome(const Scenario& s, const Expectations& e, const Ou
       r.expected = fmt::format("{}", a.number);
       r.actual = fmt::format("{}", so.keepalive_probes);
       break;
-    case OutcomeField::kFleetCount: break;  // fleets are handled above
+    case OutcomeField::kFleetCount:
+    case OutcomeField::kFleetOsCount: break;  // fleets are handled above
   }
   if (!r.passed) {
     r.context.push_back("outcome:");
@@ -389,12 +393,15 @@ void set_from_run(OutcomeAssertion& a, const ConnectionOutcome& o) {
     case OutcomeField::kErrorAt: a.time = so.error_at; break;
     case OutcomeField::kState: a.state = so.state; break;
     case OutcomeField::kKeepaliveProbes: a.number = so.keepalive_probes; break;
-    case OutcomeField::kFleetCount: break;
+    case OutcomeField::kFleetCount:
+    case OutcomeField::kFleetOsCount: break;
   }
 }
 
 void set_from_fleet(OutcomeAssertion& a, const FleetOutcome& f) {
   if (a.field == OutcomeField::kFleetCount) a.number = static_cast<int64_t>(f.by_fate[static_cast<int>(a.fate)]);
+  if (a.field == OutcomeField::kFleetOsCount && a.os < f.by_os.size())
+    a.number = static_cast<int64_t>(f.by_os[a.os].by_fate[static_cast<int>(a.fate)]);
   if (a.field == OutcomeField::kKeepaliveProbes) a.number = static_cast<int64_t>(f.keepalive_probes[a.side]);
 }
 
@@ -408,6 +415,17 @@ void add_default_fleet(Expectations& e, const FleetOutcome& f) {
     set_from_fleet(a, f);
     e.outcomes.push_back(std::move(a));
   }
+  for (size_t k = 0; k < f.by_os.size(); ++k)
+    for (int i = 0; i < 6; ++i) {
+      if (f.by_os[k].by_fate[i] == 0) continue;
+      OutcomeAssertion a;
+      a.conn = f.spec;
+      a.field = OutcomeField::kFleetOsCount;
+      a.fate = static_cast<Fate>(i);
+      a.os = static_cast<uint8_t>(k);
+      set_from_fleet(a, f);
+      e.outcomes.push_back(std::move(a));
+    }
   for (uint8_t side = 0; side < 2; ++side) {
     OutcomeAssertion a;
     a.conn = f.spec;
@@ -554,6 +572,7 @@ std::string format_expect_block(const Scenario& s, const Expectations& e) {
       out += fmt::format("    {}:\n", yaml_scalar(s.connections[c].name));
       if (mine.front()->tolerance) out += fmt::format("      tolerance: {}\n", format_duration(*mine.front()->tolerance));
       std::vector<std::string> side_parts[2];
+      std::vector<std::vector<std::string>> os_parts(s.connections[c].os_mix.size());
       for (const OutcomeAssertion* a : mine) {
         switch (a->field) {
           case OutcomeField::kFate: out += fmt::format("      fate: {}\n", fate_name(a->fate)); break;
@@ -571,7 +590,19 @@ std::string format_expect_block(const Scenario& s, const Expectations& e) {
             side_parts[a->side].push_back(fmt::format("keepalive_probes: {}", a->number));
             break;
           case OutcomeField::kFleetCount: out += fmt::format("      {}: {}\n", fate_name(a->fate), a->number); break;
+          case OutcomeField::kFleetOsCount:
+            os_parts[a->os].push_back(fmt::format("{}: {}", fate_name(a->fate), a->number));
+            break;
         }
+      }
+      bool os_header = false;
+      for (size_t k = 0; k < os_parts.size(); ++k) {
+        if (os_parts[k].empty()) continue;
+        if (!os_header) out += "      os:\n";
+        os_header = true;
+        out += fmt::format("        {}: {{ ", s.connections[c].os_mix[k].os->name);
+        for (size_t i = 0; i < os_parts[k].size(); ++i) out += (i ? ", " : "") + os_parts[k][i];
+        out += " }\n";
       }
       for (uint8_t side = 0; side < 2; ++side) {
         if (side_parts[side].empty()) continue;

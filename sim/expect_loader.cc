@@ -100,7 +100,7 @@ class ExpectLoader {
       };
       if (s_.connections[conn].is_fleet()) {
         // A fleet is checked by how many of its connections met each fate.
-        std::vector<std::string_view> fleet_keys{"tolerance", "client", "server"};
+        std::vector<std::string_view> fleet_keys{"tolerance", "client", "server", "os"};
         for (std::string_view f : kFates) fleet_keys.push_back(f);
         check_keys(b, what + " (a fleet)", fleet_keys);
         for (size_t i = 0; i < kFates.size(); ++i) {
@@ -109,6 +109,30 @@ class ExpectLoader {
           OutcomeAssertion& a = add(OutcomeField::kFleetCount, v, 0);
           a.fate = kFateValues[i];
           a.number = integer(v, kFates[i], 0, INT64_MAX);
+        }
+        if (const YAML::Node ob = b["os"]) {
+          // os: { linux: { reset: 350 }, windows: { alive: 150 } }: counts per client OS.
+          const std::vector<OsShare>& mix = s_.connections[conn].os_mix;
+          if (mix.empty()) fail(ob, fmt::format("{}.os applies to a fleet with an os_mix", what));
+          std::vector<std::string_view> names;
+          for (const OsShare& m : mix) names.push_back(m.os->name);
+          expect_map(ob, what + ".os");
+          check_keys(ob, what + ".os (the fleet's os_mix)", names);
+          for (uint8_t k = 0; k < mix.size(); ++k) {
+            const YAML::Node fb = ob[std::string(names[k])];
+            if (!fb) continue;
+            std::string owhat = fmt::format("{}.os.{}", what, names[k]);
+            expect_map(fb, owhat);
+            check_keys(fb, owhat, kFates);
+            for (size_t i = 0; i < kFates.size(); ++i) {
+              const YAML::Node v = fb[std::string(kFates[i])];
+              if (!v) continue;
+              OutcomeAssertion& a = add(OutcomeField::kFleetOsCount, v, 0);
+              a.fate = kFateValues[i];
+              a.os = k;
+              a.number = integer(v, kFates[i], 0, INT64_MAX);
+            }
+          }
         }
         for (uint8_t side = 0; side < 2; ++side) {
           const YAML::Node sb = b[side == 0 ? "client" : "server"];

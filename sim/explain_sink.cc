@@ -1,7 +1,6 @@
 #include "kasim/explain_sink.h"
 
 #include <algorithm>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,7 +9,7 @@
 
 #include "kasim/explain_wording.h"
 #include "kasim/firewall.h"
-#include "kasim/rng.h"
+#include "kasim/process_kill.h"
 #include "kasim/scenario.h"
 #include "kasim/topology.h"
 
@@ -111,6 +110,7 @@ struct SideInfo {
   Time last_rx = Time::never();   // last segment received that restarts the idle time
   std::vector<Time> rx;           // all of those, in time order (for "before it died")
   uint32_t last_in_seq = 0;       // seq of the last segment that arrived
+  uint32_t last_in_len = 0;       // and its payload length
   uint32_t rcv_nxt = 0;           // next seq expected: from segments received and ACKs sent
   bool rcv_nxt_known = false;
   Time last_probe = Time::never();
@@ -119,12 +119,10 @@ struct SideInfo {
   bool retransmit_gave_up_told = false;  // the same for retransmission
 };
 
-struct FwView {  // kasim's Firewall rules replayed on what one firewall forwarded
+struct FwView {  // what one middlebox did to each connection, from its records and expiries
   size_t node = 0;
   const FirewallConfig* cfg = nullptr;
-  std::unique_ptr<Firewall> fw;
-  std::vector<uint32_t> slot;     // per connection; UINT32_MAX: no entry yet
-  std::vector<uint8_t> live;      // per connection: the entry exists and has not expired
+  std::vector<uint8_t> live;      // per connection: it holds an entry (created, not yet expired or flushed)
   std::vector<Time> last_pass;    // per connection: last packet it passed
   std::vector<Time> longest_gap;  // per connection: longest time between passed packets
   std::vector<Time> gap_from;
@@ -133,7 +131,9 @@ struct FwView {  // kasim's Firewall rules replayed on what one firewall forward
 struct Expiry {
   size_t fw_node;
   Time at, timeout, last;
-  std::string state;
+  FlowState state;
+  ExpiryCause cause;
+  TimeoutRule rule;
 };
 
 struct NoState {
@@ -149,7 +149,7 @@ struct ConnInfo {
   Time rtt;
   SideInfo side[2];
   std::vector<Expiry> expiries;
-  std::optional<NoState> no_state;
+  std::vector<NoState> no_state;  // the first packet without state after each expiry, per box
 };
 
 struct Line {
@@ -157,6 +157,9 @@ struct Line {
   std::string node;
   std::string text;
   std::string signature;  // equal signatures = the same kind of event (for shortening); empty: unique
+  // An ESTABLISHED entry forgotten silently: who still thinks the connection
+  // open is known only from the outcomes, so that sentence is added at end().
+  int open_tail_conn = -1;
 };
 
 }  // namespace
@@ -233,22 +236,19 @@ struct ExplainSink::Impl {
     return s;
   }
 
-  Setting option_setting(const HostSpec& h, SocketOption opt, int64_t raw) const {
-    Setting s;
-    for (const SocketOptionSpec& spec : h.os->socket_options) {
-      if (spec.option != opt) continue;
-      s.name = std::string(spec.os_name);
-      if (spec.unit_ns > 0) {
-        s.value = Time::ns(raw * spec.unit_ns);
-        if (spec.unit != "s") s.name += fmt::format(" ({} {})", raw, spec.unit);
-      } else {
-        s.count = static_cast<int>(raw);
-      }
-      s.name += ", set by the application";
-      return s;
-    }
-    s.name = "a socket option";
+  // A duration set by `spec` (nullptr: the OS's primary option for `opt`).
+  Setting option_setting(const HostSpec& h, SocketOption opt, const SocketOptionSpec* spec, Time value) const {
+    if (spec == nullptr) spec = primary_socket_option(*h.os, opt);
+    Setting s{value, 0, "a socket option"};
+    if (spec == nullptr) return s;
+    s.name = std::string(spec->os_name);
+    if (spec->unit_ns > 0 && spec->unit != "s") s.name += fmt::format(" ({} {})", value.count_ns() / spec->unit_ns, spec->unit);
+    s.name += ", set by the application";
     return s;
+  }
+  Setting count_setting(const HostSpec& h, int count) const {
+    const SocketOptionSpec* spec = primary_socket_option(*h.os, SocketOption::kCount);
+    return Setting{Time(), count, spec ? fmt::format("{}, set by the application", spec->os_name) : "a socket option"};
   }
 
   // What one end's profile, tunables and keepalive block make of its keepalive, by its OS's rules.
@@ -265,8 +265,7 @@ struct ExplainSink::Impl {
     si.tick = os.tick;
     si.tick_period = h.tick_period.value_or(os.tick);
     si.os = std::string(os.title.substr(0, os.title.find_first_of(" (")));  // "Linux", "AIX"
-    for (const SocketOptionSpec& o : os.socket_options)
-      if (o.option == SocketOption::kIdle) si.idle_option = std::string(o.os_name);
+    if (const SocketOptionSpec* o = primary_socket_option(os, SocketOption::kIdle)) si.idle_option = std::string(o->os_name);
     for (const SysctlSpec& o : os.sysctls)
       if (o.field == SysctlField::kKeepaliveIdle) si.idle_sysctl = std::string(o.name);
     const KeepaliveSpec& k = cs.keepalive[i];
@@ -279,12 +278,12 @@ struct ExplainSink::Impl {
       si.keepalive_why = fmt::format(" without SO_KEEPALIVE ({} = 1{}: every connection probes)", name,
                                      a.name.substr(name.size()));
     }
-    si.idle = k.options.idle_s ? option_setting(h, SocketOption::kIdle, k.options.idle_s)
-                               : sysctl_setting(h, SysctlField::kKeepaliveIdle, h.tunables.keepalive_idle, 0);
-    si.intvl = k.options.interval_s
-                   ? option_setting(h, SocketOption::kInterval, k.options.interval_s)
+    si.idle = k.options.idle > Time() ? option_setting(h, SocketOption::kIdle, k.idle_option, k.options.idle)
+                                      : sysctl_setting(h, SysctlField::kKeepaliveIdle, h.tunables.keepalive_idle, 0);
+    si.intvl = k.options.interval > Time()
+                   ? option_setting(h, SocketOption::kInterval, nullptr, k.options.interval)
                    : sysctl_setting(h, SysctlField::kKeepaliveInterval, h.tunables.keepalive_interval, 0);
-    si.count = k.options.count ? option_setting(h, SocketOption::kCount, k.options.count)
+    si.count = k.options.count ? count_setting(h, k.options.count)
                                : fixed_setting(h, SysctlField::kKeepaliveProbes, h.tunables.keepalive_probes,
                                                w.fixed_count);
     si.user_timeout = Time::ms(k.options.user_timeout_ms);
@@ -305,9 +304,11 @@ struct ExplainSink::Impl {
         // illumos tcp_opt_data.c: TCP_KEEPCNT with TCP_KEEPINTVL sets the abort interval to cnt * intvl;
         // TCP_KEEPCNT alone spaces the probes abort / cnt apart (within the RTO bounds).
         si.probes = 0;
-        bool opt_count = k.options.count > 0, opt_intvl = k.options.interval_s > 0;
+        bool opt_count = k.options.count > 0, opt_intvl = k.options.interval > Time();
         if (opt_count && opt_intvl) {
           si.abort = Setting{si.intvl.value * si.count.count, 0, "TCP_KEEPCNT × TCP_KEEPINTVL, set by the application"};
+        } else if (k.options.abort) {
+          si.abort = option_setting(h, SocketOption::kAbort, nullptr, *k.options.abort);
         } else {
           si.abort = sysctl_setting(h, SysctlField::kKeepaliveAbort, h.tunables.keepalive_abort, 0);
         }
@@ -379,8 +380,6 @@ struct ExplainSink::Impl {
       FwView v;
       v.node = s.hosts.size() + m;
       v.cfg = &s.middleboxes[m].firewall;
-      v.fw = std::make_unique<Firewall>(*v.cfg, Rng::stream(s.seed, "middlebox-nat", m));
-      v.slot.assign(s.connections.size(), UINT32_MAX);
       v.live.assign(s.connections.size(), 0);
       v.last_pass.assign(s.connections.size(), Time::never());
       v.longest_gap.assign(s.connections.size(), Time());
@@ -507,9 +506,22 @@ struct ExplainSink::Impl {
       case FaultSpec::Kind::kLinkLoss:
         return fmt::format("fault: the link {} - {} now loses {:.4g}% of its packets", s.links[f.link].a,
                            s.links[f.link].b, static_cast<double>(f.loss_ppb) / 1e7);
-      case FaultSpec::Kind::kHostKill:
-        return fmt::format("fault: {}'s processes are killed: the kernel closes each of their sockets with an RST",
-                           s.hosts[f.node].name);
+      case FaultSpec::Kind::kHostKill: {
+        const KillRule& rule = kill_rule(s.hosts[f.node].os->name);
+        std::string os(s.hosts[f.node].os->name);
+        std::string how =
+            rule.rst_if_unread
+                ? fmt::format("{} sends an RST for a socket that still holds unread received data and a FIN "
+                              "otherwise",
+                              os)
+                : fmt::format("{} discards unread received data and sends a FIN either way", os);
+        return fmt::format("fault: {}'s processes are killed: the kernel closes each of their sockets as close() "
+                           "would; {}{}. {}",
+                           s.hosts[f.node].name, how, rule.verified ? "" : " (UNVERIFIED)",
+                           f.unread_data ? "The processes had stopped reading, so a socket that received data still "
+                                           "holds it"
+                                         : "The applications had read everything that arrived");
+      }
     }
     return "fault";
   }
@@ -524,68 +536,126 @@ struct ExplainSink::Impl {
     }
   }
 
-  // The earliest firewall entry that expires before `t`, if any.
-  bool next_expiry(Time t, size_t* fw_index, uint32_t* conn, Time* due) const {
-    bool found = false;
-    for (size_t m = 0; m < fws.size(); ++m) {
-      for (uint32_t c = 0; c < fws[m].slot.size(); ++c) {
-        if (!fws[m].live[c]) continue;
-        Time d = fws[m].fw->expiry_time(fws[m].slot[c]);
-        if (d < t && (!found || d < *due)) {
-          found = true;
-          *fw_index = m;
-          *conn = c;
-          *due = d;
-        }
-      }
+  // Narrates the faults that happen before `t` (at `t` too if `inclusive`).
+  void advance_to(Time t, bool inclusive_faults) {
+    while (next_fault < faults.size() &&
+           (faults[next_fault]->at < t || (inclusive_faults && faults[next_fault]->at == t))) {
+      const FaultSpec& f = *faults[next_fault++];
+      add(f.at, fault_node(f), fault_text(f));
+      if (f.kind == FaultSpec::Kind::kFlush) fws[f.node].live.assign(fws[f.node].live.size(), 0);
     }
-    return found;
   }
 
-  void expire(size_t m, uint32_t c, Time due) {
-    FwView& v = fws[m];
-    Time last = v.last_pass[c];
-    Time timeout = due - last;
-    const FirewallConfig& f = *v.cfg;
-    std::string state = timeout == f.established ? "established"
-                        : timeout == f.syn       ? "SYN-only"
-                        : timeout == f.closing   ? "closing"
-                                                 : "closed";
-    v.fw->check_expiry(due, v.slot[c]);
+  // What refreshes box `v`'s timer, when not every packet does ("" if every packet does).
+  static std::string refresh_rule(const FirewallConfig& f) {
+    std::string what = f.refresh_on == RefreshOn::kAny    ? "every packet"
+                       : f.refresh_on == RefreshOn::kData ? "only packets with data (refresh_on: data)"
+                                                          : "only new application data (refresh_on: new-data)";
+    if (f.refresh_from != Sides::kBoth) what += fmt::format(" from the {} side", sides_name(f.refresh_from));
+    return f.refresh_on == RefreshOn::kAny && f.refresh_from == Sides::kBoth ? "" : what;
+  }
+
+  static std::string state_words(FlowState st) {
+    switch (st) {
+      case FlowState::kSyn: return "SYN (embryonic: handshake not complete)";
+      case FlowState::kEstablished: return "ESTABLISHED";
+      case FlowState::kClosing: return "CLOSING (one FIN seen: half-closed)";
+      case FlowState::kTimeWait: return "TIME_WAIT (FINs from both sides)";
+      case FlowState::kClosed: return "CLOSED (an RST seen)";
+      default: return flow_state_name(st);
+    }
+  }
+
+  // "ESTABLISHED idle timeout", and why it was shorter than configured.
+  static std::string timeout_words(FlowState st, TimeoutRule rule, Time timeout, const FirewallConfig& f) {
+    switch (rule) {
+      case TimeoutRule::kRetrans:
+        return fmt::format("{} idle timeout, cut to {} by the RETRANS rule: {} identical packets went unanswered",
+                           state_words(st), secs(timeout), f.max_retrans);
+      case TimeoutRule::kPickupCap:
+        return fmt::format("{} idle timeout, capped at {}: picked up mid-stream, no reply seen yet",
+                           state_words(st), secs(timeout));
+      case TimeoutRule::kAdaptive:
+        return fmt::format("{} idle timeout, scaled down to {} as its table filled (adaptive timeouts)",
+                           state_words(st), secs(timeout));
+      case TimeoutRule::kState: break;
+    }
+    return fmt::format("{} idle timeout", state_words(st));
+  }
+
+  // A middlebox forgot an entry: told from the box's own entry (the simulator's ExpiryRecord).
+  void expiry(const ExpiryRecord& x) {
+    advance_to(x.t, false);
+    FwView& v = fws[x.node - sc->hosts.size()];
+    uint32_t c = x.conn;
     v.live[c] = 0;
-    Time gap = due - last;
+    Time gap = x.t - x.last_seen;
     if (gap > v.longest_gap[c]) {
       v.longest_gap[c] = gap;
-      v.gap_from[c] = last;
+      v.gap_from[c] = x.last_seen;
     }
-    conns[c].expiries.push_back(Expiry{v.node, due, timeout, last, state});
-    add(due, v.node,
-        fmt::format("its entry for {} has seen no packet for {} (its {} idle timeout; last packet at {}) → "
-                    "{} forgets the connection. Nobody is told: both ends still think it is open.",
-                    sc->connections[c].name, secs(timeout), state, format_seconds_us(last), node_name(v.node)));
-  }
-
-  // Narrates faults and firewall expiries that happen before `t`, in time order.
-  void advance_to(Time t, bool inclusive_faults) {
-    for (;;) {
-      size_t m = 0;
-      uint32_t c = 0;
-      Time due;
-      bool exp = next_expiry(t, &m, &c, &due);
-      bool fault = next_fault < faults.size() &&
-                   (faults[next_fault]->at < t || (inclusive_faults && faults[next_fault]->at == t));
-      if (!exp && !fault) return;
-      if (fault && (!exp || faults[next_fault]->at <= due)) {
-        const FaultSpec& f = *faults[next_fault++];
-        add(f.at, fault_node(f), fault_text(f));
-        if (f.kind == FaultSpec::Kind::kFlush) {
-          fws[f.node].fw->flush(f.at);
-          fws[f.node].live.assign(fws[f.node].live.size(), 0);
-        }
+    conns[c].expiries.push_back(Expiry{x.node, x.t, x.timeout, x.last_seen, x.state, x.cause, x.rule});
+    const FirewallConfig& f = *v.cfg;
+    std::string fw = node_name(x.node);
+    std::string name = sc->connections[c].name;
+    std::string text;
+    if (x.cause == ExpiryCause::kEvicted) {
+      text = fmt::format("its table is full ({} entr{}): a new connection takes the place of the entry for {} "
+                         "(the least recently active{}, last refreshed at {}) → {} forgets the connection. Nobody "
+                         "is told.",
+                         f.max_entries, f.max_entries == 1 ? "y" : "ies", name,
+                         f.when_full == WhenFull::kEarlyDrop ? " of those whose handshake never completed" : "",
+                         format_seconds_us(x.last_seen), fw);
+    } else if (x.cause == ExpiryCause::kUnanswered) {
+      text = fmt::format("its probes for {} went unanswered ({} probes, {} apart) → {} frees the entry. Nobody is "
+                         "told.",
+                         name, f.probe_count, secs(f.probe_interval), fw);
+    } else {
+      std::string rule = refresh_rule(f);
+      std::string which = timeout_words(x.state, x.rule, x.timeout, f);
+      text = fmt::format("its entry for {} has {} for {} (its {}; last {} at {}) → ", name,
+                         rule.empty() ? "seen no packet" : "had no refreshing packet", secs(x.timeout), which,
+                         rule.empty() ? "packet" : "refresh", format_seconds_us(x.last_seen));
+      bool resets = x.state == FlowState::kEstablished && f.on_idle == IdleAction::kResetBoth;
+      if (resets) {
+        text += fmt::format("{} sends each end an RST and forgets the connection.", fw);
       } else {
-        expire(m, c, due);
+        text += fmt::format("{} forgets the connection. ", fw);
+        switch (x.state) {
+          case FlowState::kEstablished: text += "Nobody is told"; break;  // + who still thinks it open, at end()
+          case FlowState::kSyn: text += "Nobody is told."; break;
+          case FlowState::kClosing:
+            text += "Nobody is told: one end has closed its half; the other may still send.";
+            break;
+          case FlowState::kTimeWait:
+            text += "Nobody is told: both ends had sent their FIN, so only a late retransmission can still need it.";
+            break;
+          default: text += "Nobody is told; the connection had already been reset."; break;
+        }
       }
     }
+    add(x.t, x.node, text);
+    if (x.cause == ExpiryCause::kIdle && x.state == FlowState::kEstablished &&
+        !(f.on_idle == IdleAction::kResetBoth))
+      lines.back().open_tail_conn = static_cast<int>(c);
+  }
+
+  // ": both ends still think it is open." or who had already given up at `t`.
+  std::string open_tail(uint32_t conn, Time t) const {
+    const ConnectionOutcome* o = nullptr;
+    for (const ConnectionOutcome& x : outcomes)
+      if (x.conn == conn) o = &x;
+    bool gone[2] = {false, false};
+    if (o != nullptr)
+      for (int i = 0; i < 2; ++i) gone[i] = !o->side[i].error_at.is_never() && o->side[i].error_at <= t;
+    const ConnInfo& ci = conns[conn];
+    if (gone[0] && gone[1]) return ", and both ends had already given up.";
+    if (gone[0] || gone[1]) {
+      int alive = gone[0] ? 1 : 0;
+      return fmt::format(": {} had already given up; {} still thinks it is open.", ci.side[1 - alive].name,
+                         ci.side[alive].name);
+    }
+    return ": both ends still think it is open.";
   }
 
   // ------------------------------------------------------------ records
@@ -632,6 +702,9 @@ struct ExplainSink::Impl {
         return fmt::format("the application writes {} bytes → data seq {}:{}", r.why_a, g.seq, g.seq + g.len);
       case NoteKind::kDataRetransmit:
         if (s >= 0) conns[r.conn].side[s].retransmissions = r.why_a;
+        if (g.len == 0 && g.has(tcp_flag::kFin))
+          return fmt::format("no ACK within the retransmission timeout ({}) → retransmission {} of its FIN (seq {})",
+                             secs(Time::us(r.why_b)), r.why_a, g.seq);
         return fmt::format("no ACK within the retransmission timeout ({}) → retransmission {} of seq {}:{}",
                            secs(Time::us(r.why_b)), r.why_a, g.seq, g.seq + g.len);
       case NoteKind::kTailLossProbe:
@@ -642,6 +715,15 @@ struct ExplainSink::Impl {
         const SideInfo& si = conns[r.conn].side[s < 0 ? 0 : s];
         Args a = args(si);
         a.push_back(fmt::arg("probe_seq", si.last_in_seq));
+        // A zero-byte probe (seq rcv_nxt-1) fails RFC 9293's acceptability test; a one-byte probe of old data
+        // is a duplicate (Linux: tcp_data_queue's "retransmit" case; BSD: tcp_input trims it to nothing). Both
+        // are answered at once with an ACK of rcv_nxt.
+        a.push_back(fmt::arg("probe_verdict",
+                             si.last_in_len == 0
+                                 ? fmt::format("seq {} is below rcv_nxt {}: not acceptable", si.last_in_seq, g.ack)
+                                 : fmt::format("seq {}:{} is {} it already has (rcv_nxt {}): a duplicate",
+                                               si.last_in_seq, si.last_in_seq + si.last_in_len,
+                                               si.last_in_len == 1 ? "one byte" : "data", g.ack)));
         a.push_back(fmt::arg("expect", g.ack));
         a.push_back(fmt::arg("seq", g.seq));
         a.push_back(fmt::arg("ack", g.ack));
@@ -700,6 +782,10 @@ struct ExplainSink::Impl {
             "3.10.7.1), so the receiver will find it acceptable",
             endpoint_name(g.dst, g.dport), endpoint_name(g.src, g.sport), g.seq);
       case NoteKind::kFirewallRstIdle: return "idle timeout → RST to both ends";
+      case NoteKind::kDcdProbe:
+        return fmt::format("idle timeout → dead connection probe {} of {} to {}, keepalive-shaped, in the other "
+                           "end's name",
+                           r.why_a, r.why_b, endpoint_name(g.dst, g.dport));
       default: return describe_note(r.why, r.why_a, r.why_b, node_name(r.origin));
     }
   }
@@ -729,6 +815,14 @@ struct ExplainSink::Impl {
       case NoteKind::kDropOutOfWindow: return fmt::format("discards {}: not acceptable (outside the window)", what);
       case NoteKind::kDupAckRateLimited: return std::string(wording(r.node).rate_limited);
       case NoteKind::kDropNoConnection: return fmt::format("discards {} silently: no connection", what);
+      case NoteKind::kNoRefresh: {
+        const FirewallConfig& f = *fws[r.node - sc->hosts.size()].cfg;
+        std::string rule = refresh_rule(f);
+        return fmt::format("passes {} on without refreshing its idle timer: {}", what,
+                           !rule.empty() ? "it counts " + rule
+                                         : std::string("the segment lies below the tracked window (window_check: "
+                                                       "ignore)"));
+      }
       default: return describe_fate(r.fate, r.fate_a);
     }
   }
@@ -737,32 +831,23 @@ struct ExplainSink::Impl {
     uint32_t c = r.conn;
     bool had = v.live[c] != 0;
     Time idle = v.last_pass[c].is_never() ? Time() : r.t - v.last_pass[c];
-    if (r.dir == CaptureDir::kDrop && had) {
-      // The simulator found the entry expired at this very instant: follow it.
-      v.fw->check_expiry(r.t, v.slot[c]);
-      v.live[c] = 0;
-      had = false;
-    }
-    const ConnectionSpec& spec = sc->connections[c];
-    Segment seg = r.seg;
-    FlowDir dir = seg.dst == sc->hosts[spec.server].address && seg.dport == spec.port ? FlowDir::kFromClient
-                                                                                       : FlowDir::kFromServer;
-    Firewall::Verdict verdict = v.fw->process(r.t, seg, dir, c);
-    if (verdict.new_entry != UINT32_MAX) {
-      v.slot[c] = verdict.new_entry;
-      v.live[c] = 1;
-      add(r.t, v.node,
-          fmt::format("a SYN creates an entry for {} (strict pickup: only a SYN may); it must see a packet at "
-                      "least every {} until the handshake completes, then every {}",
-                      sc->connections[c].name, secs(v.cfg->syn), secs(v.cfg->established)));
-    }
     if (r.dir != CaptureDir::kForward) return;
+    if (!had) {  // the box passed a packet it held no entry for: it created one
+      v.live[c] = 1;
+      if (r.seg.has(tcp_flag::kSyn) && !r.seg.has(tcp_flag::kAck))
+        add(r.t, v.node,
+            fmt::format("a SYN creates an entry for {}{}; it must see a packet at least every {} until the "
+                        "handshake completes, then every {}",
+                        sc->connections[c].name, v.cfg->pickup == Pickup::kStrict ? " (strict pickup: only a SYN may)" : "",
+                        secs(v.cfg->syn), secs(v.cfg->established)));
+    }
     if (!v.last_pass[c].is_never() && idle > v.longest_gap[c]) {
       v.longest_gap[c] = idle;
       v.gap_from[c] = v.last_pass[c];
     }
     v.last_pass[c] = r.t;
-    if (had && (r.why == NoteKind::kKeepaliveProbe || r.why == NoteKind::kAckOfProbe)) {
+    if (had && r.fate != NoteKind::kNoRefresh &&
+        (r.why == NoteKind::kKeepaliveProbe || r.why == NoteKind::kAckOfProbe)) {
       add(r.t, v.node,
           fmt::format("passes {} on; the entry had been idle {} of its {} → refreshed, it would now expire at {}",
                       r.why == NoteKind::kKeepaliveProbe ? "the probe" : "the answer", secs(idle),
@@ -782,8 +867,13 @@ struct ExplainSink::Impl {
       size_t m = r.node - sc->hosts.size();
       if (r.dir == CaptureDir::kForward || r.dir == CaptureDir::kDrop) firewall_pass(fws[m], r);
       if (r.fate == NoteKind::kDropNoState || r.fate == NoteKind::kFirewallRstNoState) {
-        if (!ci.no_state)
-          ci.no_state = NoState{r.t, r.node, r.origin, r.why, r.fate == NoteKind::kFirewallRstNoState};
+        // Keep the first one after each of this box's expiries.
+        Time since = Time();
+        for (const Expiry& e : ci.expiries)
+          if (e.fw_node == r.node) since = e.at;
+        bool seen = false;
+        for (const NoState& n : ci.no_state) seen = seen || (n.fw_node == r.node && n.t >= since);
+        if (!seen) ci.no_state.push_back(NoState{r.t, r.node, r.origin, r.why, r.fate == NoteKind::kFirewallRstNoState});
       }
     }
     if (r.dir == CaptureDir::kOut && r.node == r.origin) {
@@ -805,6 +895,7 @@ struct ExplainSink::Impl {
       if (r.dir == CaptureDir::kIn) {
         if (g.has(tcp_flag::kRst) && r.fate == NoteKind::kNone) add(r.t, r.node, rst_arrives(si, g));
         si.last_in_seq = g.seq;
+        si.last_in_len = g.len;
         if (r.fate == NoteKind::kNone) accept_seq(si, g);
         // What restarts the idle time differs (os_profile.h IdleReference).
         bool restarts = si.prof->keepalive.idle_reference == IdleReference::kAnySegment
@@ -914,6 +1005,122 @@ struct ExplainSink::Impl {
     }
   }
 
+  // The expiry that killed the connection: on the box the outcome blames
+  // (its last expiry by then); without a killer, the first expiry by then.
+  // None when something else (a host, a link) is blamed.
+  const Expiry* killing_expiry(const ConnectionOutcome& o) const {
+    const ConnInfo& ci = conns[o.conn];
+    if (o.killer.empty()) {
+      for (const Expiry& e : ci.expiries)
+        if (o.at.is_never() || e.at <= o.at) return &e;
+      return nullptr;
+    }
+    std::string box = o.killer.substr(0, o.killer.find(" ("));  // "nlb (table full)" -> "nlb"
+    const Expiry* found = nullptr;
+    for (const Expiry& e : ci.expiries)
+      if (node_name(e.fw_node) == box && (o.at.is_never() || e.at <= o.at)) found = &e;
+    return found;
+  }
+
+  // Why keepalive probes from `si` cannot refresh box `f` ("" if they can).
+  std::string probe_blocker(const FirewallConfig& f, const std::string& fw, const SideInfo& si) const {
+    const OsProfile& os = *sc->hosts[si.host].os;
+    bool empty = os.keepalive.probe_payload == 0;
+    if (f.refresh_on == RefreshOn::kNewData)
+      return fmt::format("{} counts only new application data (refresh_on: new-data), and a keepalive probe "
+                         "carries none (at most one old byte)",
+                         fw);
+    if (f.refresh_on == RefreshOn::kData && empty)
+      return fmt::format("{} counts only packets with data (refresh_on: data), and {}'s {} keepalive probes carry "
+                         "none",
+                         fw, si.name, si.os);
+    if (f.window_check != WindowCheck::kOff && empty)
+      return fmt::format("{}'s sequence check (window_check: {}) takes {}'s zero-byte probes (seq snd_una−1) "
+                         "for old segments below the window",
+                         fw, window_check_name(f.window_check), si.name);
+    return "";
+  }
+
+  // What would have saved a connection whose entry idled out: traffic more
+  // often than the shortest timeout on the path (of the boxes keepalive can
+  // refresh) minus what can delay it, by keepalive if the box counts
+  // probes, else by the application.
+  std::string fix_text(const Expiry& exp, const FirewallConfig& f, const ConnInfo& ci) const {
+    std::string fw = node_name(exp.fw_node);
+    if (exp.state != FlowState::kEstablished)
+      return fmt::format(
+          "What would have saved it: {} keeps a {} entry only {}; a packet through it more often than that (a "
+          "keepalive probe counts) would have kept the entry, or a longer timeout for that state.",
+          fw, flow_state_name(exp.state), secs(exp.timeout));
+    const SideInfo* prober = nullptr;
+    for (const SideInfo& si : ci.side)
+      if (si.keepalive) {
+        prober = &si;
+        break;
+      }
+    // A box that counts one side's packets only is refreshed by that side's
+    // probes (or its answers to the other side's).
+    const SideInfo& target = f.refresh_from == Sides::kClient   ? ci.side[0]
+                             : f.refresh_from == Sides::kServer ? ci.side[1]
+                             : prober != nullptr                ? *prober
+                                                                : ci.side[1];
+    std::string blocker = probe_blocker(f, fw, target);
+    if (!blocker.empty())
+      return fmt::format(
+          "What would have saved it: not keepalive: {}. The application must send data more often than every "
+          "{} (a heartbeat in its own protocol), or {}'s idle timeout must be longer than its longest silence.",
+          blocker, secs(exp.timeout), fw);
+    // The path's binding timeout: a box that forgets sooner would kill the
+    // connection next if this one were kept alive.
+    Time limit = exp.timeout;
+    size_t limit_node = exp.fw_node;
+    for (size_t n : ci.route) {
+      if (is_host(n)) continue;
+      const FirewallConfig& g = *fws[n - sc->hosts.size()].cfg;
+      if (g.established < limit && probe_blocker(g, node_name(n), target).empty()) {
+        limit = g.established;
+        limit_node = n;
+      }
+    }
+    Time granule = timer_slack(target, limit);
+    Time margin = granule + ci.rtt;
+    Time safe = Time::s((limit - margin).count_s());
+    std::string fix =
+        limit_node == exp.fw_node
+            ? fmt::format("What would have saved it: keepalive probes more often than {} forgets: keepidle below "
+                          "its {} minus a margin. ",
+                          fw, secs(limit))
+            : fmt::format("What would have saved it: keepalive probes more often than the shortest idle timeout on "
+                          "the path, {}'s {} ({} forgot first to matter, after {}, but {} forgets sooner): keepidle "
+                          "below {} minus a margin. ",
+                          node_name(limit_node), secs(limit), fw, secs(exp.timeout), node_name(limit_node),
+                          secs(limit));
+    if (granule > Time())
+      fix += fmt::format(fmt::runtime(wording(target.host).timer_note), fmt::arg("idle", secs(limit)),
+                         fmt::arg("granule", secs(granule)), fmt::arg("hz", target.hz), fmt::arg("os", target.os));
+    else
+      fix += fmt::format("{}'s timers are exact here", target.name);
+    fix += fmt::format(", and the path adds up to {} (a round trip), so keepidle ≤ {} on {} ({}, or {}){}.",
+                       secs(ci.rtt), secs(safe), target.name,
+                       target.idle_option.empty() ? "the socket option" : target.idle_option,
+                       target.idle_sysctl.empty() ? "the host's keepalive time" : target.idle_sysctl,
+                       target.keepalive ? "" : ", with SO_KEEPALIVE turned on");
+    if (prober != nullptr && prober != &target) {
+      fix += fmt::format(" ({} counts only packets from the {} side: {}'s probes refresh it only through {}'s "
+                         "answers.)",
+                         fw, sides_name(f.refresh_from), prober->name, target.name);
+    } else if (limit_node != exp.fw_node) {
+      fix += " Or raise the idle timeouts on the path above the longest silence the application allows.";
+    } else if (prober != nullptr) {
+      Time gap = prober->idle.value + timer_slack(*prober, prober->idle.value) + ci.rtt;
+      fix += fmt::format(" Or raise {}'s idle timeout above {}'s keepidle plus that margin: more than {}.", fw,
+                         prober->name, secs(gap));
+    } else {
+      fix += fmt::format(" Or raise {}'s idle timeout above the longest silence the application allows.", fw);
+    }
+    return fix;
+  }
+
   void summary(const ConnectionOutcome& o, Time run_end) {
     const ConnInfo& ci = conns[o.conn];
     std::string head = fmt::format("== {}: {}", o.name, fate_name(o.fate));
@@ -924,60 +1131,40 @@ struct ExplainSink::Impl {
     for (int i = 0; i < 2; ++i) fmt::print(out, "{}\n", wrap("  ", side_result(o, i), 4));
 
     std::vector<std::string> para;
-    const Expiry* exp = nullptr;
-    for (const Expiry& e : ci.expiries)
-      if (o.at.is_never() || e.at <= o.at) {
-        exp = &e;
-        break;
-      }
+    const Expiry* exp = killing_expiry(o);
     if (exp != nullptr && o.fate != Fate::kAlive && o.fate != Fate::kClosed) {
       std::string fw = node_name(exp->fw_node);
-      std::string text = fmt::format(
-          "What killed it: {} forgot the connection at {}, {} after the last packet it passed (its {} idle "
-          "timeout).",
-          fw, format_seconds_us(exp->at), secs(exp->timeout), exp->state);
-      std::vector<std::string> plans;
-      for (const SideInfo& si : ci.side) plans.push_back(keepalive_plan(si));
-      text += fmt::format(" Nothing crossed {} in time: {} and {}.", fw, plans[0], plans[1]);
-      if (ci.no_state)
-        text += fmt::format(" The next packet ({}, from {} at {}) found no state, and {} {}.",
-                            packet_kind(ci.no_state->why), node_name(ci.no_state->sender),
-                            format_seconds_us(ci.no_state->t), fw,
-                            ci.no_state->reset ? "answered it with an RST" : "dropped it silently");
-      para.push_back(text);
-      // The fix: keepidle below the timeout minus what can delay a probe.
-      const SideInfo* prober = nullptr;
-      for (const SideInfo& si : ci.side)
-        if (si.keepalive) {
-          prober = &si;
+      const FirewallConfig& f = *fws[exp->fw_node - sc->hosts.size()].cfg;
+      std::string rule = refresh_rule(f);
+      std::string text =
+          exp->cause == ExpiryCause::kEvicted
+              ? fmt::format("What killed it: {} evicted the connection's entry at {} to make room in its full "
+                            "table; the entry had last been refreshed at {}.",
+                            fw, format_seconds_us(exp->at), format_seconds_us(exp->last))
+          : exp->cause == ExpiryCause::kUnanswered
+              ? fmt::format("What killed it: {} freed the connection's entry at {}: an end did not answer its "
+                            "dead-connection probes.",
+                            fw, format_seconds_us(exp->at))
+              : fmt::format("What killed it: {} forgot the connection at {}, {} after the last {} (its {}).",
+                            fw, format_seconds_us(exp->at), secs(exp->timeout),
+                            rule.empty() ? "packet it passed" : "packet that refreshed it",
+                            timeout_words(exp->state, exp->rule, exp->timeout, f));
+      if (exp->cause == ExpiryCause::kIdle) {
+        std::vector<std::string> plans;
+        for (const SideInfo& si : ci.side) plans.push_back(keepalive_plan(si));
+        bool filtered = !rule.empty() || f.window_check != WindowCheck::kOff;
+        text += fmt::format(" Nothing {} {} in time: {} and {}.", filtered ? "refreshed" : "crossed", fw, plans[0],
+                            plans[1]);
+      }
+      for (const NoState& n : ci.no_state)
+        if (n.fw_node == exp->fw_node && n.t >= exp->at) {
+          text += fmt::format(" The next packet ({}, from {} at {}) found no state, and {} {}.", packet_kind(n.why),
+                              node_name(n.sender), format_seconds_us(n.t), fw,
+                              n.reset ? "answered it with an RST" : "dropped it silently");
           break;
         }
-      const SideInfo& target = prober != nullptr ? *prober : ci.side[1];
-      Time granule = timer_slack(target, exp->timeout);
-      Time margin = granule + ci.rtt;
-      Time safe = Time::s((exp->timeout - margin).count_s());
-      std::string fix = fmt::format(
-          "What would have saved it: keepalive probes more often than {} forgets: keepidle below its {} "
-          "minus a margin. ",
-          fw, secs(exp->timeout));
-      if (granule > Time())
-        fix += fmt::format(fmt::runtime(wording(target.host).timer_note), fmt::arg("idle", secs(exp->timeout)),
-                           fmt::arg("granule", secs(granule)), fmt::arg("hz", target.hz), fmt::arg("os", target.os));
-      else
-        fix += fmt::format("{}'s timers are exact here", target.name);
-      fix += fmt::format(
-          ", and the path adds up to {} (a round trip), so keepidle ≤ {} on {} ({}, or {}){}.", secs(ci.rtt),
-          secs(safe), target.name, target.idle_option.empty() ? "the socket option" : target.idle_option,
-          target.idle_sysctl.empty() ? "the host's keepalive time" : target.idle_sysctl,
-          prober != nullptr ? "" : ", with SO_KEEPALIVE turned on");
-      if (prober != nullptr) {
-        Time gap = prober->idle.value + timer_slack(*prober, prober->idle.value) + ci.rtt;
-        fix += fmt::format(" Or raise {}'s idle timeout above {}'s keepidle plus that margin: more than {}.", fw,
-                           prober->name, secs(gap));
-      } else {
-        fix += fmt::format(" Or raise {}'s idle timeout above the longest silence the application allows.", fw);
-      }
-      para.push_back(fix);
+      para.push_back(text);
+      if (exp->cause == ExpiryCause::kIdle) para.push_back(fix_text(*exp, f, ci));
     } else if (o.fate == Fate::kTimedOut) {
       int s = timed_out_side(o);
       const SideInfo& si = ci.side[s];
@@ -1012,9 +1199,36 @@ struct ExplainSink::Impl {
         Time gap = v.longest_gap[o.conn];
         Time since = v.last_pass[o.conn].is_never() ? Time() : run_end - v.last_pass[o.conn];
         if (since > gap) gap = since;
-        text += fmt::format(" the longest time {} went without a packet of this connection was {}, below its "
-                            "idle timeout of {} by {}.",
-                            node_name(n), secs(gap), secs(v.cfg->established), secs(v.cfg->established - gap));
+        const Expiry* forgot = nullptr;
+        const Expiry* last = nullptr;
+        int times = 0;
+        for (const Expiry& e : ci.expiries)
+          if (e.fw_node == n) {
+            if (forgot == nullptr) forgot = &e;
+            last = &e;
+            ++times;
+          }
+        bool passed_after = forgot != nullptr && !v.last_pass[o.conn].is_never() && v.last_pass[o.conn] > forgot->at;
+        if (forgot != nullptr && !passed_after) {
+          text += fmt::format(" {} forgot it at {} ({} idle timeout) and nothing of it passed afterwards.",
+                              node_name(n), format_seconds_us(last->at), flow_state_name(last->state));
+        } else if (forgot != nullptr) {
+          text += fmt::format(" {} forgot it at {} ({} idle timeout), but a later packet was picked up as a new "
+                              "entry (pickup: {}{}) and the connection carried on",
+                              node_name(n), format_seconds_us(forgot->at), flow_state_name(forgot->state),
+                              pickup_name(v.cfg->pickup), v.cfg->nat.enabled ? ", with a new NAT mapping" : "");
+          text += times > 1 ? fmt::format(" ({} forgot it {} times in all, last at {}).", node_name(n), times,
+                                          format_seconds_us(last->at))
+                            : ".";
+        }
+        else if (v.cfg->on_idle == IdleAction::kProbe && gap >= v.cfg->established)
+          text += fmt::format(" {}'s idle timeout of {} ran out (nothing passed it for {}), but both ends answered "
+                              "its dead-connection probes, so it kept the entry.",
+                              node_name(n), secs(v.cfg->established), secs(gap));
+        else
+          text += fmt::format(" the longest time {} went without a packet of this connection was {}, below its "
+                              "idle timeout of {} by {}.",
+                              node_name(n), secs(gap), secs(v.cfg->established), secs(v.cfg->established - gap));
         any = true;
       }
       if (!any) text += " nothing on its path forgets idle connections.";
@@ -1037,6 +1251,8 @@ struct ExplainSink::Impl {
   }
 
   void print_lines() {
+    // Expiries found late (at the next packet) were added after later lines.
+    std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.t < b.t; });
     size_t i = 0;
     while (i < lines.size()) {
       size_t best_p = 0, best_k = 0;
@@ -1084,6 +1300,8 @@ struct ExplainSink::Impl {
   void end(const RunSummary& s) {
     advance_to(s.end, false);
     tell_silent_give_ups();
+    for (Line& l : lines)
+      if (l.open_tail_conn >= 0) l.text += open_tail(static_cast<uint32_t>(l.open_tail_conn), l.t);
     print_lines();
     fmt::print(out, "\n");
     for (const ConnectionOutcome& o : outcomes) summary(o, s.end);
@@ -1098,6 +1316,7 @@ ExplainSink::ExplainSink(std::FILE* out) : impl_(std::make_unique<Impl>(out)) {}
 ExplainSink::~ExplainSink() = default;
 void ExplainSink::begin(const Scenario& s) { impl_->begin(s); }
 void ExplainSink::record(const TraceRecord& r) { impl_->record(r); }
+void ExplainSink::expiry(const ExpiryRecord& e) { impl_->expiry(e); }
 void ExplainSink::outcome(const ConnectionOutcome& o) { impl_->outcomes.push_back(o); }
 void ExplainSink::fleet(const FleetOutcome& f) { impl_->fleets.push_back(f); }
 void ExplainSink::end(const RunSummary& s) { impl_->end(s); }

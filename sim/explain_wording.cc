@@ -30,7 +30,7 @@ constexpr ExplainWording kLinux{
     "must answer with an ACK",
     "of {count} (keepcnt: {count_setting})",
     "(TCP_USER_TIMEOUT {user_timeout} decides when to give up, not keepcnt)",
-    "seq {probe_seq} is below rcv_nxt {expect}: not acceptable, so {os} answers at once with an ACK "
+    "{probe_verdict}, so {os} answers at once with an ACK "
     "(seq {seq}, ack {ack}); when it reaches {peer}, {peer}'s idle timer restarts and its probe count "
     "goes back to 0",
     "{n_probes} sent and none answered, keepintvl {intvl} after the last one → keepalive gives up: RST "
@@ -69,7 +69,7 @@ constexpr ExplainWording kAix{
     "{ack} = rcv_nxt−1 (rcv_nxt is {rcv_nxt}; the 4.2BSD-compatible probe), so {peer} must answer with an ACK",
     "of {count} (AIX sends keepcnt+1 = {keepcnt}+1)",
     "(a time limit decides when AIX gives up)",
-    "seq {probe_seq} is below rcv_nxt {expect}: not acceptable, so AIX answers at once with an ACK (seq {seq}, "
+    "{probe_verdict}, so AIX answers at once with an ACK (seq {seq}, "
     "ack {ack}); when it reaches {peer}, {peer}'s keepalive starts over",
     "{n_probes} sent (keepcnt {keepcnt} + 1) and none answered, keepintvl {intvl} after the last one → "
     "keepalive gives up: RST to {peer}, and the application's next call fails with ETIMEDOUT. (AIX's idle "
@@ -107,7 +107,7 @@ constexpr ExplainWording kFreebsd{
     "must answer with an ACK",
     "of {count} (keepcnt: {count_setting})",
     "(a time limit decides when FreeBSD gives up)",
-    "seq {probe_seq} is below rcv_nxt {expect}: not acceptable, so FreeBSD answers at once with an ACK "
+    "{probe_verdict}, so FreeBSD answers at once with an ACK "
     "(seq {seq}, ack {ack}); when it reaches {peer}, {peer}'s keepalive starts over",
     "{n_probes} sent and none answered; keepintvl {intvl} after the last one the connection has been idle "
     "keepidle + keepcnt × keepintvl → keepalive gives up: RST to {peer}, and the application's next call "
@@ -141,7 +141,7 @@ constexpr ExplainWording kMacos{
     "must answer with an ACK",
     "of {count} (keepcnt: {count_setting})",
     "(a time limit decides when macOS gives up)",
-    "seq {probe_seq} is below rcv_nxt {expect}: not acceptable, so macOS answers at once with an ACK "
+    "{probe_verdict}, so macOS answers at once with an ACK "
     "(seq {seq}, ack {ack}); when it reaches {peer}, {peer}'s keepalive starts over",
     "{n_probes} sent and none answered; keepintvl {intvl} after the last one the connection has been idle "
     "keepidle + keepcnt × keepintvl → keepalive gives up: RST to {peer}, and the application's next call "
@@ -174,7 +174,7 @@ constexpr ExplainWording kOpenbsd{
     "must answer with an ACK",
     "of {count} (TCPTV_KEEPCNT, fixed)",
     "(a time limit decides when OpenBSD gives up)",
-    "seq {probe_seq} is below rcv_nxt {expect}: not acceptable, so OpenBSD answers at once with an ACK "
+    "{probe_verdict}, so OpenBSD answers at once with an ACK "
     "(seq {seq}, ack {ack}); when it reaches {peer}, {peer}'s keepalive starts over",
     "{n_probes} sent and none answered; keepintvl {intvl} after the last one the connection has been idle "
     "keepidle + {keepcnt} × keepintvl → keepalive gives up: RST to {peer}, and the application's next call "
@@ -210,7 +210,7 @@ constexpr ExplainWording kSolaris{
     "what {peer} expects ({expect}), so {peer} must answer with an ACK",
     "of {count}",
     "(no probe count: illumos gives up after keepidle + {abort} of silence)",
-    "seq {probe_seq} is below rcv_nxt {expect}: not acceptable, so illumos answers at once with an ACK "
+    "{probe_verdict}, so illumos answers at once with an ACK "
     "(seq {seq}, ack {ack}); when it reaches {peer}, {peer}'s keepalive starts over",
     "{n_probes} sent and none answered → keepalive gives up: RST to {peer}, and the application's next call "
     "fails with ETIMEDOUT",
@@ -246,7 +246,7 @@ constexpr ExplainWording kWindows{
     "{peer} must answer with an ACK",
     "of {count}",
     "(a time limit decides when Windows gives up)",
-    "seq {probe_seq} is below rcv_nxt {expect}: not acceptable, so Windows answers at once with an ACK "
+    "{probe_verdict}, so Windows answers at once with an ACK "
     "(seq {seq}, ack {ack}); when it reaches {peer}, {peer}'s keepalive starts over",
     "{n_probes} sent and none answered, keepintvl {intvl} after the last one → keepalive gives up: RST to "
     "{peer} (UNVERIFIED), and the application's next call fails with WSAENETRESET",
@@ -278,7 +278,7 @@ constexpr ExplainWording kGeneric{
     "must answer with an ACK",
     "of {count}",
     "({os} gives up after a time limit, not after a number of probes)",
-    "seq {probe_seq} is below rcv_nxt {expect}: not acceptable, so {os} answers at once with an ACK "
+    "{probe_verdict}, so {os} answers at once with an ACK "
     "(seq {seq}, ack {ack}); when it reaches {peer}, {peer}'s keepalive starts over",
     "{n_probes} sent and none answered → keepalive gives up: RST to {peer}, and the application's next call "
     "fails",

@@ -78,6 +78,15 @@ const char* flow_state_name(FlowState s) {
   return "?";
 }
 
+const char* expiry_cause_name(ExpiryCause c) {
+  switch (c) {
+    case ExpiryCause::kIdle: return "idle";
+    case ExpiryCause::kUnanswered: return "unanswered";
+    case ExpiryCause::kEvicted: return "evicted";
+  }
+  return "?";
+}
+
 FlowKey FlowKey::of(const Segment& s) {
   FlowKey k;
   if (s.src < s.dst || (s.src == s.dst && s.sport <= s.dport)) {
@@ -116,7 +125,8 @@ Time Firewall::scaled(Time t) const {
   return Time::ns(static_cast<int64_t>(v));
 }
 
-Time Firewall::timeout_of(const Entry& e) const {
+Time Firewall::timeout_of(const Entry& e, TimeoutRule* rule) const {
+  TimeoutRule why = TimeoutRule::kState;
   Time t = Time::never();
   switch (e.state) {
     case FlowState::kSyn: t = cfg_.syn; break;
@@ -128,10 +138,25 @@ Time Firewall::timeout_of(const Entry& e) const {
     case FlowState::kExpired: return Time::never();
   }
   // Linux: an ESTABLISHED entry without SEEN_REPLY is capped at UNACK.
-  if (e.picked_up && !(e.seen[0] && e.seen[1]) && cfg_.pickup_timeout < t) t = cfg_.pickup_timeout;
+  if (e.picked_up && !(e.seen[0] && e.seen[1]) && cfg_.pickup_timeout < t) {
+    t = cfg_.pickup_timeout;
+    why = TimeoutRule::kPickupCap;
+  }
   // Linux: retrans >= nf_conntrack_tcp_max_retrans gives the RETRANS timeout.
-  if (cfg_.max_retrans > 0 && e.retrans >= cfg_.max_retrans && cfg_.retrans_timeout < t) t = cfg_.retrans_timeout;
-  return scaled(t);
+  if (cfg_.max_retrans > 0 && e.retrans >= cfg_.max_retrans && cfg_.retrans_timeout < t) {
+    t = cfg_.retrans_timeout;
+    why = TimeoutRule::kRetrans;
+  }
+  Time s = scaled(t);
+  if (s != t) why = TimeoutRule::kAdaptive;
+  if (rule != nullptr) *rule = why;
+  return s;
+}
+
+size_t Firewall::bytes_per_entry() {
+  // The slot, the tag lookup, and a node of the hash index (key and value,
+  // next pointer, cached hash) plus its bucket pointer.
+  return sizeof(Entry) + sizeof(uint32_t) + sizeof(std::pair<const FlowKey, uint32_t>) + 3 * sizeof(void*);
 }
 
 Time Firewall::expiry_time(uint32_t slot) const {
@@ -183,7 +208,13 @@ uint16_t Firewall::pick_port(uint16_t original, Ipv4 server, uint16_t server_por
   return p;
 }
 
-void Firewall::expire(Entry& e, Time at) {
+void Firewall::expire(Entry& e, Time at, ExpiryCause cause) {
+  if (log_expiries_) {
+    // Before the state changes and live_ drops: the timeout that ran out.
+    TimeoutRule rule = TimeoutRule::kState;
+    Time timeout = e.state == FlowState::kProbing ? scaled(cfg_.established) : timeout_of(e, &rule);
+    expired_.push_back(ExpiredEntry{e.tag, at, e.state, timeout, e.last_seen, cause, rule});
+  }
   e.state = FlowState::kExpired;
   e.expired_at = at;
   --live_;
@@ -247,6 +278,12 @@ uint32_t Firewall::create(Time now, const FlowKey& key, Segment& seg, FlowDir di
   track(n, seg, dir);
   ++live_;
   peak_ = std::max(peak_, live_);
+  // The tag's packets now belong to this entry: the lookup cache must not
+  // keep answering with an expired one that shares its key (under NAT the
+  // old entry keeps its slot), or every later packet would be picked up
+  // again with yet another mapping.
+  if (tag >= by_tag_.size()) by_tag_.resize(static_cast<size_t>(tag) + 1, 0);
+  by_tag_[tag] = slot + 1;
   v.new_entry = slot;
   v.entry = slot;
   v.picked_up = n.picked_up;
@@ -320,7 +357,7 @@ Firewall::Verdict Firewall::process(Time now, Segment& seg, FlowDir dir, uint32_
           v.a = static_cast<int64_t>(live_);
           return v;
         }
-        expire(*oldest, now);
+        expire(*oldest, now, ExpiryCause::kEvicted);
         oldest->timer.cancel();
       }
       create(now, key, seg, dir, tag, v);
@@ -470,7 +507,7 @@ Time Firewall::check_expiry(Time now, uint32_t slot, std::vector<Injection>* out
   // Probing (ASA DCD).
   if (now < e.next_probe) return e.next_probe;
   if (e.probes_sent >= cfg_.probe_count) {
-    expire(e, now);  // an end did not answer: the connection is freed
+    expire(e, now, ExpiryCause::kUnanswered);  // an end did not answer: the connection is freed
     return Time::never();
   }
   ++e.probes_sent;

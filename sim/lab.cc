@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "kasim/topology.h"
+
 namespace kasim {
 
 namespace {
@@ -256,6 +258,98 @@ std::vector<LabAppRow> compare_app_events(const Scenario& s, const std::vector<L
       rows.push_back(std::move(row));
     }
   return rows;
+}
+
+std::string conntrack_refusal(const FirewallConfig& f) {
+  const char* beyond = nullptr;
+  if (f.nat.enabled) beyond = "NAT";
+  else if (f.on_idle != IdleAction::kForget) beyond = "an action at idle expiry (reset-both, probe)";
+  else if (f.refresh_on != RefreshOn::kAny || f.refresh_from != Sides::kBoth) beyond = "a refresh policy";
+  else if (f.pickup == Pickup::kFromClient || f.pickup == Pickup::kFromServer) beyond = "one-sided pickup";
+  else if (f.window_check != WindowCheck::kOff) beyond = "a sequence-window check";
+  else if (f.max_entries != 0) beyond = "a table capacity";
+  else if (f.adaptive_start != 0) beyond = "adaptive timeouts";
+  else if (f.reset_style != ResetStyle::kRfc9293 || f.reset_senders != Sides::kBoth) beyond = "a non-standard RST";
+  if (beyond != nullptr)
+    return fmt::format("{} is not re-enacted by the lab (it writes a conntrack firewall that accepts tracked "
+                       "flows and drops or resets the rest)", beyond);
+  std::vector<std::pair<const char*, Time>> timeouts{{"idle_timeout", f.established}, {"syn_timeout", f.syn},
+                                                     {"fin_timeout", f.closing}, {"time_wait_timeout", f.time_wait},
+                                                     {"close_timeout", f.closed}};
+  if (f.pickup == Pickup::kLoose && !f.pickup_timeout.is_never()) timeouts.emplace_back("pickup_timeout", f.pickup_timeout);
+  if (f.max_retrans > 0) timeouts.emplace_back("retrans_timeout", f.retrans_timeout);
+  // The kernel keeps them in jiffies in an int: stay below 2^31 jiffies at HZ=1000.
+  constexpr Time kLongest = Time::s(2'000'000);
+  for (const auto& [name, t] : timeouts) {
+    if (t.is_never()) return fmt::format("{}: conntrack has no 'never' timeout", name);
+    if (t % Time::s(1) != Time() || t < Time::s(1) || t > kLongest)
+      return fmt::format("{}: conntrack timeouts are whole seconds from 1s to {}s, got {}", name,
+                         kLongest.count_s(), format_duration(t));
+  }
+  return {};
+}
+
+std::vector<LabSysctl> conntrack_sysctls(const FirewallConfig& f) {
+  const std::string p = "nf_conntrack_tcp_";
+  Time longest = std::max({f.established, f.syn, f.closing, f.time_wait, f.closed});
+  Time retrans = f.max_retrans > 0 ? f.retrans_timeout : longest;
+  Time unack = f.pickup == Pickup::kLoose && !f.pickup_timeout.is_never() ? f.pickup_timeout : longest;
+  return {
+      {p + "loose", f.pickup == Pickup::kLoose ? 1 : 0},
+      {p + "timeout_syn_sent", f.syn.count_s()},
+      {p + "timeout_syn_recv", f.syn.count_s()},
+      {p + "timeout_established", f.established.count_s()},
+      {p + "timeout_fin_wait", f.closing.count_s()},
+      {p + "timeout_close_wait", f.closing.count_s()},
+      {p + "timeout_last_ack", f.closing.count_s()},
+      {p + "timeout_time_wait", f.time_wait.count_s()},
+      {p + "timeout_close", f.closed.count_s()},
+      // tcp_max_retrans is a u8; 255 identical packets in a row do not happen in a lab run.
+      {p + "max_retrans", f.max_retrans > 0 ? f.max_retrans : 255},
+      {p + "timeout_max_retrans", retrans.count_s()},
+      {p + "timeout_unacknowledged", unack.count_s()},
+  };
+}
+
+std::vector<std::vector<Time>> link_transits(const Scenario& s, const std::vector<LabRecord>& records) {
+  Topology topo(s.node_count());
+  for (const LinkSpec& l : s.links) topo.add_link(s.node_index(l.a), s.node_index(l.b), l.delay);
+  std::vector<std::optional<Route>> routes;
+  for (const ConnectionSpec& c : s.connections) routes.push_back(topo.shortest_route(c.client, c.server));
+  std::vector<std::vector<Time>> out(s.links.size());
+  std::vector<bool> used(records.size(), false);
+  for (size_t i = 0; i < records.size(); ++i) {
+    const LabRecord& dep = records[i];
+    if ((dep.dir != CaptureDir::kOut && dep.dir != CaptureDir::kForward) || dep.conn >= routes.size() ||
+        !routes[dep.conn])
+      continue;
+    const Route& r = *routes[dep.conn];
+    bool towards_server = dep.seg.src == s.hosts[s.connections[dep.conn].client].address;
+    auto at = std::find(r.nodes.begin(), r.nodes.end(), dep.node);
+    if (at == r.nodes.end()) continue;
+    size_t pos = static_cast<size_t>(at - r.nodes.begin());
+    if (towards_server ? pos + 1 >= r.nodes.size() : pos == 0) continue;
+    size_t next = towards_server ? r.nodes[pos + 1] : r.nodes[pos - 1];
+    size_t link = towards_server ? r.links[pos] : r.links[pos - 1];
+    Time window = s.links[link].delay + Time::s(1);
+    for (size_t j = 0; j < records.size(); ++j) {
+      const LabRecord& arr = records[j];
+      if (used[j] || arr.node != next || arr.dir == CaptureDir::kOut || arr.t < dep.t || arr.t - dep.t > window ||
+          !same_header(arr.seg, dep.seg))
+        continue;
+      used[j] = true;
+      out[link].push_back(arr.t - dep.t);
+      break;
+    }
+  }
+  return out;
+}
+
+Time median_time(std::vector<Time> v) {
+  if (v.empty()) return Time();
+  auto mid = v.begin() + static_cast<std::ptrdiff_t>((v.size() - 1) / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
 }
 
 std::string format_lab_report(const Scenario& s, const std::vector<LabRecord>& predicted,

@@ -2,7 +2,8 @@
 // that differs from the plain defaults set explicitly, with its source.
 // Sources are the quotations collected in the shared reference
 // middleboxes.md (section numbers "ref §N" below); UNVERIFIED marks a value
-// kasim assumes because no primary source could be read.
+// kasim assumes because no primary source could be read, and each profile's
+// `unverified` list repeats those assumptions for the listing.
 #include "kasim/middlebox_profiles.h"
 
 #include <fmt/format.h>
@@ -93,6 +94,8 @@ std::vector<MiddleboxProfile> build() {
     c.on_no_state = NoStateAction::kDrop;  // UNVERIFIED (believed silent)
     v.push_back({"linux-ipvs", "Linux IPVS (kube-proxy IPVS mode) connection table",
                  "net/netfilter/ipvs/ip_vs_proto_tcp.c tcp_timeouts[]; expiry behaviour UNVERIFIED (ref §2.3)", c});
+    v.back().unverified = {
+        "packets without state: dropped silently (IPVS expiry behaviour not read)"};
   }
 
   {
@@ -142,18 +145,27 @@ std::vector<MiddleboxProfile> build() {
                  "ASA CLI config guide 'Configure Global Timeouts'; ASA 9.1 'set connection timeout'; "
                  "TechNote 220486 (ref §2.5)",
                  c});
+    v.back().unverified = {
+        "closed 60 s after an RST (teardown delay)",
+        "RST only to inside (client) senders without state (resetoutbound/resetinbound interplay)"};
     FirewallConfig d = c;
     d.on_idle = IdleAction::kProbe;  // set connection timeout dcd: probe both ends, keep if both answer
     v.push_back({"cisco-asa-dcd", "Cisco ASA with `set connection timeout dcd` (dead connection detection)",
                  "ASA 9.1 config guide DCD: probes after idle timeout, retry-interval 15 s, max-retries 5; probe = "
                  "keepalive-shaped segment (Cisco community doc) (ref §2.5)",
                  d});
+    v.back().unverified = {
+        "closed 60 s after an RST (teardown delay)",
+        "RST only to inside (client) senders without state (resetoutbound/resetinbound interplay)"};
     FirewallConfig r = c;
     r.on_idle = IdleAction::kResetBoth;  // set connection timeout idle ... reset: "sends a reset to TCP endpoints"
     v.push_back({"cisco-asa-reset", "Cisco ASA with `set connection timeout idle 1:0:0 reset`",
                  "ASA 9.1 config guide: 'the reset keyword sends a reset to TCP endpoints when the connection times "
                  "out' (ref §2.5)",
                  r});
+    v.back().unverified = {
+        "closed 60 s after an RST (teardown delay)",
+        "RST only to inside (client) senders without state (resetoutbound/resetinbound interplay)"};
   }
 
   {
@@ -168,6 +180,8 @@ std::vector<MiddleboxProfile> build() {
     v.push_back({"palo-alto", "Palo Alto Networks PAN-OS, default session timeouts",
                  "PAN-OS docs 'Configure Session Timeouts'; KB 'TCP Half Closed and TCP Time Wait Timers' (ref §2.6)",
                  c});
+    v.back().unverified = {
+        "pickup strict: 'Reject Non-SYN TCP' believed on by default (widely observed)"};
   }
 
   {
@@ -201,6 +215,8 @@ std::vector<MiddleboxProfile> build() {
     c.on_no_state = NoStateAction::kDrop;  // "dropped by the firewall with a 'TCP out of state' message"
     v.push_back({"checkpoint", "Check Point gateway, global default timeouts",
                  "CheckMates thread (global properties); Timothy Hall, CheckMates (ref §2.8)", c});
+    v.back().unverified = {
+        "keepalives refresh the session (not in a vendor document)"};
   }
 
   {
@@ -214,6 +230,9 @@ std::vector<MiddleboxProfile> build() {
     c.on_no_state = NoStateAction::kDrop;  // zone tcp-rst is not default; expiry itself UNVERIFIED (assumed silent)
     v.push_back({"juniper-srx", "Juniper SRX, protocol default timeouts, SYN check on",
                  "Junos 12.2 'Understanding Policy Application Timeout'; no-syn-check, tcp-rst docs (ref §2.9)", c});
+    v.back().unverified = {
+        "closed 10 s after an RST: kasim's generic value",
+        "packets without state: dropped silently"};
   }
 
   {
@@ -226,6 +245,8 @@ std::vector<MiddleboxProfile> build() {
     // syn/closing/closed timers are not documented: kasim's generic values (UNVERIFIED).
     v.push_back({"aws-nlb", "AWS Network Load Balancer, TCP listener (client IP preserved: no NAT modelled)",
                  "ELB NLB guide update-idle-timeout.html, network-load-balancers.html (ref §2.10)", c});
+    v.back().unverified = {
+        "syn, closing, time_wait, closed timeouts: kasim's generic values (not documented)"};
   }
   {
     FirewallConfig c;
@@ -233,10 +254,16 @@ std::vector<MiddleboxProfile> build() {
     c.on_no_state = NoStateAction::kDrop;  // default behaviour UNVERIFIED; send_tcp_reset.on_idle_timeout.enabled=false
     v.push_back({"aws-gwlb", "AWS Gateway Load Balancer, defaults (send_tcp_reset off)",
                  "ELB GWLB guide gateway-listeners.html (ref §2.10)", c});
+    v.back().unverified = {
+        "packets without state: dropped silently (send_tcp_reset off)",
+        "syn, closing, time_wait, closed timeouts: kasim's generic values"};
     c.on_no_state = NoStateAction::kResetSender;  // "sends a TCP reset (RST) to the sender ... or when it receives a non-SYN TCP packet for a flow that is not in the flow table"
     c.on_idle = IdleAction::kForget;              // the reset at expiry goes to "the sender of traffic": next sender modelled
     v.push_back({"aws-gwlb-reset", "AWS GWLB with send_tcp_reset.on_idle_timeout.enabled=true",
                  "ELB GWLB guide gateway-listeners.html (ref §2.10)", c});
+    v.back().unverified = {
+        "the reset at expiry modelled as an RST to the next sender",
+        "syn, closing, time_wait, closed timeouts: kasim's generic values"};
   }
   {
     FirewallConfig c;
@@ -247,6 +274,8 @@ std::vector<MiddleboxProfile> build() {
     c.pickup = Pickup::kStrict;
     v.push_back({"aws-nat-gateway", "AWS NAT Gateway (source NAT, 350 s idle, RST to the inside sender)",
                  "AWS VPC doc vpc-nat-comparison.html; nat-gateway-troubleshooting (ref §2.10)", c});
+    v.back().unverified = {
+        "outside (server) packets after expiry: dropped silently"};
   }
   {
     FirewallConfig c;
@@ -261,10 +290,14 @@ std::vector<MiddleboxProfile> build() {
     c.on_no_state = NoStateAction::kResetSender;  // a connection the proxy closed answers with RST
     v.push_back({"aws-alb", "AWS Application Load Balancer, HTTP idle timeout (proxy approximated as an L4 box)",
                  "ALB guide edit-load-balancer-attributes: idle 60 s, 'at least 1 byte of data' (ref §2.10)", c});
+    v.back().unverified = {
+        "idle expiry modelled as an RST to both ends (the proxy may close with FIN, third-party report)"};
     v.push_back({"aws-clb", "AWS Classic Load Balancer, idle timeout (proxy approximated as an L4 box)",
                  "ELB config-idle-timeout.html: 60 s; 'TCP keep-alive probes do not prevent the load balancer from "
                  "terminating the connection' (ref §2.10)",
                  c});
+    v.back().unverified = {
+        "idle expiry modelled as an RST to both ends (the proxy may close with FIN, third-party report)"};
   }
   {
     FirewallConfig c;
@@ -313,6 +346,8 @@ std::vector<MiddleboxProfile> build() {
     c.on_no_state = NoStateAction::kDrop;  // expiry action UNVERIFIED
     v.push_back({"azure-firewall", "Azure Firewall (4 min idle; expiry action UNVERIFIED)",
                  "azure-docs firewall FAQ (ref §2.11)", c});
+    v.back().unverified = {
+        "expiry action: later packets dropped silently"};
   }
 
   {
@@ -340,6 +375,8 @@ std::vector<MiddleboxProfile> build() {
     c.on_no_state = NoStateAction::kDrop;  // "silently drops the NAT mapping" (third-party, UNVERIFIED in Google docs)
     v.push_back({"gcp-cloud-nat", "Google Cloud NAT, default timeouts",
                  "Compute API RouterNat; Terraform google provider docs (ref §2.12)", c});
+    v.back().unverified = {
+        "later packets dropped silently (third-party source, not in Google docs)"};
   }
   {
     FirewallConfig c;
@@ -347,9 +384,33 @@ std::vector<MiddleboxProfile> build() {
     c.on_no_state = NoStateAction::kDrop;  // UNVERIFIED
     v.push_back({"gcp-internal-nlb", "Google Cloud internal passthrough NLB connection tracking",
                  "Compute API BackendService.connectionTrackingPolicy (ref §2.12)", c});
+    v.back().unverified = {
+        "expiry action: later packets dropped silently",
+        "keepalives refresh the entry"};
     c.established = s(60);  // external passthrough NLB default 60 s
     v.push_back({"gcp-external-nlb", "Google Cloud external passthrough NLB connection tracking",
                  "Compute API BackendService.connectionTrackingPolicy (ref §2.12)", c});
+    v.back().unverified = {
+        "expiry action: later packets dropped silently",
+        "keepalives refresh the entry"};
+  }
+
+  {
+    FirewallConfig c;
+    c.established = s(600);  // "configure your backend software so that its HTTP keepalive (TCP idle) timeout
+                             // value is greater than 600 seconds": the LB keeps idle backend connections 600 s
+    // A proxy: only application data reaches it; keepalive probes end at
+    // its TCP stack and never count (as AWS ALB).
+    c.refresh_on = RefreshOn::kNewData;
+    c.on_idle = IdleAction::kResetBoth;           // "proxy closes": modelled as an RST to each end
+    c.on_no_state = NoStateAction::kResetSender;  // a connection the proxy closed answers with RST
+    v.push_back({"gcp-external-alb", "Google Cloud external Application LB, backend side (proxy approximated as an L4 box)",
+                 "GCP LB docs via yunke.me/jhanley.com: backend keepalive fixed 600 s; gcpdiag rule lb/BP/2025_002 "
+                 "(ref §2.12)",
+                 c});
+    v.back().unverified = {
+        "idle expiry modelled as an RST to both ends (the proxy closes; FIN or RST not documented)",
+        "syn, closing, time_wait, closed timeouts: kasim's generic values"};
   }
 
   {
@@ -365,6 +426,9 @@ std::vector<MiddleboxProfile> build() {
     c.on_no_state = NoStateAction::kDrop;  // unsolicited inbound packets: unspecified, silent here
     v.push_back({"home-nat", "An RFC 5382 (BCP 142) compliant home NAT at the minimum timeouts",
                  "RFC 5382 REQ-5 (ref §2.13); measured home gateways vary widely (ref §2.14)", c});
+    v.back().unverified = {
+        "closed 240 s after an RST (RFC 7857, from memory)",
+        "a fresh port from the seed for a new mapping (port preservation varies)"};
   }
   {
     FirewallConfig c;
@@ -376,6 +440,20 @@ std::vector<MiddleboxProfile> build() {
     c.on_no_state = NoStateAction::kDrop;  // UNVERIFIED
     v.push_back({"cisco-ios-nat", "Cisco IOS NAT translation defaults",
                  "O'Reilly 'Cisco IOS in a Nutshell' (ref §2.14)", c});
+    v.back().unverified = {
+        "packets without a translation: dropped silently",
+        "pickup strict: a non-SYN inside packet creates no translation"};
+  }
+  {
+    FirewallConfig c;
+    c.established = s(1800);  // TCP session timeout default 1800 s, range 1-4294967 (cisco.com RV120W emulator page)
+    c.nat.enabled = true;     // an SMB router: source NAT of the LAN
+    c.on_no_state = NoStateAction::kDrop;  // UNVERIFIED
+    v.push_back({"cisco-rv120w", "Cisco RV120W small-business router (NAT, TCP session timeout 1800 s)",
+                 "cisco.com RV120W emulator page: TCP session timeout 1800 s (ref §2.14)", c});
+    v.back().unverified = {"packets without state: dropped silently",
+                           "every packet refreshes the session; pickup strict",
+                           "syn, closing, time_wait, closed timeouts: kasim's generic values"};
   }
   {
     FirewallConfig c;
@@ -387,6 +465,9 @@ std::vector<MiddleboxProfile> build() {
     c.on_no_state = NoStateAction::kDrop;  // UNVERIFIED
     v.push_back({"huawei-usg", "Huawei USG firewall session aging (third-party values)",
                  "third-party CLI dump, cnblogs (ref §2.14)", c});
+    v.back().unverified = {
+        "all timeouts from a third-party CLI dump",
+        "packets without state: dropped silently"};
   }
   return v;
 }
@@ -440,6 +521,7 @@ std::string describe_middlebox_profiles() {
   for (const MiddleboxProfile& p : middlebox_profiles()) {
     out += fmt::format("\n{}: {}\n  {}\n  source: {}\n", p.name, p.summary, describe_firewall_config(p.config),
                        p.sources);
+    for (std::string_view u : p.unverified) out += fmt::format("  UNVERIFIED: {}\n", u);
   }
   return out;
 }

@@ -51,8 +51,8 @@ constexpr std::array<SocketOptionSpec, 4> kLinuxSocketOptions{{
 }};
 
 constexpr std::array<RuleSource, 10> kLinuxRules{{
-    {"idle reference", "idle = now - max(last acceptable ACK (rcv_tstamp), last in-order data (lrcvtime)); out-of-window segments, old ACKs and the peer's 0-byte probes do not reset it",
-     "include/net/tcp.h keepalive_time_elapsed(); net/ipv4/tcp_input.c tcp_ack(), tcp_event_data_recv()", true},
+    {"idle reference", "idle = now - max(last acceptable ACK (rcv_tstamp, ack in [snd_una, snd_nxt], duplicates included), last in-order data (lrcvtime)); out-of-window segments (data too), old ACKs (ack < snd_una), ACKs of unsent data (the whole segment is dropped) and the peer's 0-byte probes do not reset it",
+     "include/net/tcp.h keepalive_time_elapsed(); net/ipv4/tcp_input.c tcp_validate_incoming(), tcp_ack() (old_ack, ACK_UNSENT_DATA), tcp_event_data_recv()", true},
     {"enable", "SO_KEEPALIVE at time S arms the timer at S+idle; TCP_KEEPIDLE re-arms for the remaining idle time",
      "net/ipv4/tcp.c tcp_set_keepalive(), tcp_sock_set_keepidle_locked()", true},
     {"probe", "ACK, 0 bytes, seq = snd_una-1, ack = rcv_nxt",
@@ -63,8 +63,8 @@ constexpr std::array<RuleSource, 10> kLinuxRules{{
      "net/ipv4/tcp_timer.c tcp_keepalive_timer(), tcp_write_err(); tcp_output.c tcp_send_active_reset()", true},
     {"timers", "timer-wheel timers: every arm rounded up to the wheel level's granularity on the absolute jiffies grid (host hz, phase from the seed)",
      "kernel/time/timer.c calc_index(), enqueue_timer()", true},
-    {"answers to probes", "answers to 0-byte out-of-window segments are rate limited (tcp_invalid_ratelimit, 500 ms); 1-byte probes are answered at once",
-     "net/ipv4/tcp_input.c tcp_validate_incoming(), tcp_oow_rate_limited()", true},
+    {"answers to probes", "a 0-byte probe (seq rcv_nxt-1) fails tcp_sequence(); its dupack, like every challenge ACK (in-window RST or SYN, ACK of unsent data), is skipped while the last such answer is less than tcp_invalid_ratelimit (500 ms) old (per socket). A 1-byte probe ends at rcv_nxt, is acceptable and is ACKed at once; out-of-window data is answered at once and does not count",
+     "net/ipv4/tcp_input.c tcp_validate_incoming(), tcp_oow_rate_limited() ('Data packets without SYNs are not likely part of an ACK loop'), __tcp_oow_rate_limited(), tcp_send_challenge_ack()", true},
     {"retransmission", "RTT estimator as tcp_rtt_estimator(), RTO = srtt + max(4*mdev, 200 ms), doubling capped at 120 s; a tail-loss probe (2*srtt + 200 ms) first",
      "net/ipv4/tcp_input.c tcp_rtt_estimator(), tcp_timer.c tcp_retransmit_timer(), tcp_output.c tcp_schedule_loss_probe()", true},
     {"retransmission give-up", "at an RTO expiry with now - first retransmission >= tcp_model_timeout(tcp_retries2=15, 200 ms) = 924.6 s (or TCP_USER_TIMEOUT): ETIMEDOUT, no RST",
@@ -294,13 +294,22 @@ constexpr std::array<SysctlSpec, 6> kSolarisSysctls{{
     {"tcp_ip_abort_interval", SysctlField::kRetransmitAbort, "ms", kMs, 500, UINT32_MAX,
      "Solaris Tunable Parameters Reference Manual 'tcp_ip_abort_interval' (ms; Solaris 10 default 8 min)"},
 }};
-constexpr std::array<SocketOptionSpec, 3> kSolarisSocketOptions{{
+// Applied in the order SO_KEEPALIVE, idle (TCP_KEEPIDLE or
+// TCP_KEEPALIVE_THRESHOLD), TCP_KEEPALIVE_ABORT_THRESHOLD, TCP_KEEPINTVL,
+// TCP_KEEPCNT: the abort threshold clears a count and interval set before it.
+constexpr std::array<SocketOptionSpec, 5> kSolarisSocketOptions{{
     {"idle", SocketOption::kIdle, "TCP_KEEPIDLE", "s", kS, 10, 864000,
      "illumos tcp_opt_data.c TCP_KEEPIDLE: seconds, x1000 into the TCP_KEEPALIVE_THRESHOLD path, bounded by _keepalive_interval low/high (10 s..10 days)"},
     {"interval", SocketOption::kInterval, "TCP_KEEPINTVL", "s", kS, 1, 60,
      "illumos tcp_opt_data.c TCP_KEEPINTVL: seconds within [rto_min 0.4 s, rto_max 60 s]"},
     {"count", SocketOption::kCount, "TCP_KEEPCNT", "count", 0, 1, INT32_MAX,
      "illumos tcp_opt_data.c TCP_KEEPCNT: 0 is EINVAL"},
+    {"keepalive_threshold", SocketOption::kIdle, "TCP_KEEPALIVE_THRESHOLD", "ms", kMs, 10000, 864000000,
+     "illumos tcp_opt_data.c TCP_KEEPALIVE_THRESHOLD: the idle time (tcp_ka_interval) in ms, EINVAL outside "
+     "tcps_keepalive_interval_low..high (10 s..10 days); tcp(4P)"},
+    {"keepalive_abort_threshold", SocketOption::kAbort, "TCP_KEEPALIVE_ABORT_THRESHOLD", "ms", kMs, 0, INT32_MAX,
+     "illumos tcp_opt_data.c TCP_KEEPALIVE_ABORT_THRESHOLD: tcp_ka_abort_thres in ms (an int), EINVAL outside "
+     "tcps_keepalive_abort_interval_low..high (0..UINT32_MAX); 0 = probe forever; clears TCP_KEEPCNT and TCP_KEEPINTVL"},
 }};
 constexpr std::array<RuleSource, 11> kSolarisRules{{
     {"idle reference", "idle = now - last received segment of any kind (tcp_last_recv_time is set for every incoming segment)",
@@ -313,8 +322,8 @@ constexpr std::array<RuleSource, 11> kSolarisRules{{
      "tcp_timers.c tcp_keepalive_timer(): if (tcp->tcp_snxt == tcp->tcp_suna && idletime >= ka_intrvl)", true},
     {"spacing", "without TCP_KEEPINTVL: first probe at idle, next after the current RTO, then doubling, capped at min(idle - 1 ms, rto_max 60 s); with TCP_KEEPINTVL: fixed spacing. Low confidence: the RTO an idle connection has (0.4 s floor here) is UNVERIFIED",
      "tcp_timers.c tcp_keepalive_timer(): tcp_ka_last_intrvl << 1, MIN(ka_intrvl - 1, ...), tcp_rto_max", false},
-    {"give-up", "no probe count: the first timer fire with idletime > idle + abort interval (strict >; default 480 s) closes the connection with ETIMEDOUT and sends NO RST. With TCP_KEEPCNT c and TCP_KEEPINTVL i: abort = c*i; TCP_KEEPCNT alone: i = clamp(abort/c, rto_min, rto_max)",
-     "tcp_timers.c tcp_keepalive_timer() -> tcp_clean_death(); tcp_opt_data.c TCP_KEEPCNT/TCP_KEEPINTVL", true},
+    {"give-up", "no probe count: the first timer fire with idletime > idle + abort interval (strict >; default 480 s) closes the connection with ETIMEDOUT and sends NO RST. With TCP_KEEPCNT c and TCP_KEEPINTVL i: abort = c*i; TCP_KEEPCNT alone: i = clamp(abort/c, rto_min, rto_max). TCP_KEEPALIVE_ABORT_THRESHOLD (ms) sets the socket's abort interval (0: never give up) and clears c and i",
+     "tcp_timers.c tcp_keepalive_timer() -> tcp_clean_death(); tcp_opt_data.c TCP_KEEPCNT/TCP_KEEPINTVL/TCP_KEEPALIVE_ABORT_THRESHOLD", true},
     {"give-up edge", "with exact timers a fire at exactly idle + c*i sees equality and sends a (c+1)-th probe; real 10 ms callout rounding usually makes it c probes (UNVERIFIED)",
      "tcp_timers.c tcp_keepalive_timer() (idletime > ka_intrvl + abort_thres)", false},
     {"timers", "modelled as exact (illumos rounds callouts up to CALLOUT_TCP_RESOLUTION, 10 ms: not modelled)",
@@ -489,6 +498,12 @@ const OsProfile* find_os_profile(std::string_view name) {
 }
 
 std::span<const std::string_view> os_profile_names() { return kNames; }
+
+const SocketOptionSpec* primary_socket_option(const OsProfile& os, SocketOption opt) {
+  for (const SocketOptionSpec& o : os.socket_options)
+    if (o.option == opt) return &o;
+  return nullptr;
+}
 
 int64_t sysctl_default(const OsProfile& os, const SysctlSpec& spec) {
   const HostTunables& d = os.defaults;

@@ -136,10 +136,19 @@ bool PcapSink::open(const Scenario& s) {
       f->tmp.clear();
       return false;
     }
-    f->dumper = pcap_dump_open(f->dead, f->tmp.c_str());
+    // Opened here rather than by pcap_dump_open() so that a failure is
+    // reported with errno against the path the user asked for, not the
+    // temporary name libpcap would put in its message.
+    std::FILE* stream = std::fopen(f->tmp.c_str(), "wb");
+    if (stream == nullptr) {
+      error_ = fmt::format("{}: cannot write: {}", f->path, std::strerror(errno));
+      f->tmp.clear();
+      return false;
+    }
+    f->dumper = pcap_dump_fopen(f->dead, stream);  // owns `stream` from here on
     if (f->dumper == nullptr) {
       error_ = fmt::format("{}: cannot write: {}", f->path, pcap_geterr(f->dead));
-      f->tmp.clear();
+      std::fclose(stream);
       return false;
     }
     files_[i] = std::move(f);

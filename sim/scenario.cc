@@ -4,6 +4,7 @@
 // position of the offending text.
 #include "kasim/scenario.h"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <set>
@@ -14,6 +15,7 @@
 
 #include "kasim/input_guard.h"
 #include "kasim/middlebox_profiles.h"
+#include "kasim/simulator.h"
 #include "kasim/topology.h"
 #include "loader_support.h"
 
@@ -38,9 +40,9 @@ namespace loader {
 
 __extension__ using i128 = __int128;
 
-// The most connections one fleet entry may stand for. Larger fleets are
-// refused at load time rather than by the OOM killer (~1 KiB each).
-constexpr int64_t kMaxFleet = 10'000'000;
+// The most sends one burst may hold: the simulator keeps the count left in
+// an event's spare bits (below 2^30).
+constexpr int64_t kMaxBurst = 1'000'000;
 
 size_t node_ref(const Scenario& s, const YAML::Node& n, std::string_view what, bool hosts_only) {
   std::string name = scalar(n, what);
@@ -161,6 +163,49 @@ std::string one_of(const YAML::Node& n, std::string_view what, std::span<const s
   fail(n, fmt::format("{} must be {}, got '{}'{}", what, join_alternatives(options), v, did_you_mean(v, options)));
 }
 
+// A share as a percentage, exactly: 700000000 ppb -> "70%", 1/3 -> "33.3333333%".
+std::string percent_of_ppb(uint64_t ppb) {
+  std::string frac = fmt::format("{:07}", ppb % 10'000'000);
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  return fmt::format("{}{}{}%", ppb / 10'000'000, frac.empty() ? "" : ".", frac);
+}
+
+// `kinds` is the accepted spellings ("uniform", "exponential"); `value`
+// converts one bound or the mean.
+template <typename Value>
+Distribution distribution(const YAML::Node& n, std::string_view what, std::span<const std::string_view> kinds,
+                          Value value, std::string_view example) {
+  if (n.IsScalar()) return Distribution::fixed(value(n));
+  if (!n.IsMap() || n.size() != 1)
+    fail(n, fmt::format("{} must be {} or a distribution with one key ({}), got {}", what, example,
+                        join_alternatives(kinds), type_name(n)));
+  check_keys(n, what, kinds);
+  if (const YAML::Node u = n["uniform"]) {
+    if (!u.IsSequence() || u.size() != 2)
+      fail(u, fmt::format("{}: uniform must list its two bounds, e.g. [{}]", what, example));
+    int64_t lo = value(u[0]), hi = value(u[1]);
+    if (hi < lo) fail(u[1], fmt::format("{}: uniform's upper bound '{}' is below its lower bound '{}'", what,
+                                        u[1].Scalar(), u[0].Scalar()));
+    return lo == hi ? Distribution::fixed(lo) : Distribution::uniform(lo, hi);
+  }
+  const YAML::Node e = n["exponential"];
+  int64_t mean = value(e);
+  if (mean <= 0) fail(e, fmt::format("{}: the exponential's mean must be above 0", what));
+  return Distribution::exponential(mean);
+}
+
+// A duration, `{ uniform: [lo, hi] }` or `{ exponential: mean }`, in ns.
+Distribution duration_distribution(const YAML::Node& n, std::string_view what) {
+  static constexpr std::array<std::string_view, 2> kKinds{"uniform", "exponential"};
+  return distribution(n, what, kKinds, [&](const YAML::Node& v) { return duration(v, what).count_ns(); }, "1m, 2m");
+}
+
+// A whole number in [lo, hi] or `{ uniform: [a, b] }`.
+Distribution count_distribution(const YAML::Node& n, std::string_view what, int64_t lo, int64_t hi) {
+  static constexpr std::array<std::string_view, 1> kKinds{"uniform"};
+  return distribution(n, what, kKinds, [&](const YAML::Node& v) { return integer(v, what, lo, hi); }, "3, 10");
+}
+
 }  // namespace loader
 
 namespace {
@@ -168,7 +213,7 @@ using namespace loader;
 
 class Loader {
  public:
-  explicit Loader(Scenario& s) : s_(s) {}
+  Loader(Scenario& s, uint64_t max_memory) : s_(s), max_memory_(max_memory) {}
 
   void load(const YAML::Node& root) {
     if (!root.IsMap()) fail(root, fmt::format("a scenario must be a mapping of keys (name, duration, hosts, ...), got {}", type_name(root)));
@@ -255,7 +300,7 @@ class Loader {
           fail(body["jiffies_phase"], "jiffies_phase needs a host with a jiffies clock (hz > 0)");
         h.jiffies_phase = duration(body["jiffies_phase"], "jiffies_phase");
       }
-      if (body["sysctl"]) load_sysctls(body["sysctl"], h);
+      if (body["sysctl"]) load_sysctls(body["sysctl"], *h.os, fmt::format("host '{}'", h.name), h.tunables);
       s_.hosts.push_back(std::move(h));
     }
   }
@@ -281,32 +326,34 @@ class Loader {
     }
   }
 
-  void load_sysctls(const YAML::Node& n, HostSpec& h) {
-    expect_map(n, fmt::format("sysctl of host '{}'", h.name));
+  // A `sysctl:` block in `os`'s own names and units, applied to `t`.
+  // `owner` names the block's place for messages ("host 'server'").
+  void load_sysctls(const YAML::Node& n, const OsProfile& os, const std::string& owner, HostTunables& t) {
+    expect_map(n, fmt::format("sysctl of {}", owner));
     std::vector<std::string_view> names;
-    for (const SysctlSpec& sp : h.os->sysctls) names.push_back(sp.name);
+    for (const SysctlSpec& sp : os.sysctls) names.push_back(sp.name);
     for (auto it = n.begin(); it != n.end(); ++it) {
       std::string key = scalar(it->first, "a sysctl name");
       const SysctlSpec* spec = nullptr;
-      for (const SysctlSpec& sp : h.os->sysctls)
+      for (const SysctlSpec& sp : os.sysctls)
         if (sp.name == key) spec = &sp;
       if (spec == nullptr)
-        fail(it->first, fmt::format("unknown {} tunable '{}'{} (kasim knows: {})", h.os->name, key,
+        fail(it->first, fmt::format("unknown {} tunable '{}'{} (kasim knows: {})", os.name, key,
                                     did_you_mean(key, names), join_alternatives(names)));
       int64_t v = integer(it->second, key, spec->min, spec->max);
-      Time t = Time::ns(v * spec->unit_ns);
+      Time d = Time::ns(v * spec->unit_ns);
       switch (spec->field) {
-        case SysctlField::kKeepaliveIdle: h.tunables.keepalive_idle = t; break;
-        case SysctlField::kKeepaliveInterval: h.tunables.keepalive_interval = t; break;
-        case SysctlField::kKeepaliveProbes: h.tunables.keepalive_probes = static_cast<int>(v); break;
-        case SysctlField::kRetries2: h.tunables.retries2 = static_cast<int>(v); break;
-        case SysctlField::kSynRetries: h.tunables.syn_retries = static_cast<int>(v); break;
-        case SysctlField::kSynLinearTimeouts: h.tunables.syn_linear_timeouts = static_cast<int>(v); break;
-        case SysctlField::kSynAckRetries: h.tunables.synack_retries = static_cast<int>(v); break;
-        case SysctlField::kInvalidRatelimit: h.tunables.invalid_ratelimit = t; break;
-        case SysctlField::kAlwaysKeepalive: h.tunables.always_keepalive = v != 0; break;
-        case SysctlField::kKeepaliveAbort: h.tunables.keepalive_abort = t; break;
-        case SysctlField::kRetransmitAbort: h.tunables.retransmit_abort = t; break;
+        case SysctlField::kKeepaliveIdle: t.keepalive_idle = d; break;
+        case SysctlField::kKeepaliveInterval: t.keepalive_interval = d; break;
+        case SysctlField::kKeepaliveProbes: t.keepalive_probes = static_cast<int>(v); break;
+        case SysctlField::kRetries2: t.retries2 = static_cast<int>(v); break;
+        case SysctlField::kSynRetries: t.syn_retries = static_cast<int>(v); break;
+        case SysctlField::kSynLinearTimeouts: t.syn_linear_timeouts = static_cast<int>(v); break;
+        case SysctlField::kSynAckRetries: t.synack_retries = static_cast<int>(v); break;
+        case SysctlField::kInvalidRatelimit: t.invalid_ratelimit = d; break;
+        case SysctlField::kAlwaysKeepalive: t.always_keepalive = v != 0; break;
+        case SysctlField::kKeepaliveAbort: t.keepalive_abort = d; break;
+        case SysctlField::kRetransmitAbort: t.retransmit_abort = d; break;
       }
     }
   }
@@ -490,11 +537,15 @@ class Loader {
     expect_map(n, "keepalive");
     static constexpr std::array<std::string_view, 2> kSides{"client", "server"};
     check_keys(n, "keepalive", kSides);
-    static constexpr std::array<std::string_view, 6> kKeys{"enabled", "idle", "interval", "count", "user_timeout", "at"};
+    // The option keys any profile has (each OS accepts the ones its
+    // socket_options list; the others are errors naming the OS).
+    static constexpr std::array<std::string_view, 6> kOptionKeys{
+        "idle", "interval", "count", "user_timeout", "keepalive_threshold", "keepalive_abort_threshold"};
+    static constexpr std::array<std::string_view, 8> kKeys{
+        "enabled", "idle", "interval", "count", "user_timeout", "at", "keepalive_threshold", "keepalive_abort_threshold"};
     for (int s = 0; s < 2; ++s) {
       const YAML::Node& b = n[std::string(kSides[static_cast<size_t>(s)])];
       if (!b) continue;
-      const HostSpec& host = s_.hosts[s == 0 ? c.client : c.server];
       std::string what = fmt::format("keepalive.{}", kSides[static_cast<size_t>(s)]);
       expect_map(b, what);
       check_keys(b, what, kKeys);
@@ -502,54 +553,79 @@ class Loader {
       k.given = true;
       k.options.enabled = b["enabled"] ? boolean(b["enabled"], "enabled") : true;
       if (b["at"]) k.at = duration(b["at"], "at");
-      for (const SocketOptionSpec& o : host.os->socket_options) {
-        const YAML::Node& v = b[std::string(o.key)];
-        if (!v) continue;
-        int64_t value;
-        if (o.unit_ns == 0) {
-          value = integer(v, o.key, o.min, o.max);
-        } else {
-          Time t = duration(v, o.key);
-          if (t.count_ns() % o.unit_ns != 0)
-            fail(v, fmt::format("{} sets {}, which {} takes in whole {}: '{}' is not", o.key, o.os_name, host.os->name,
-                                o.unit == "s" ? "seconds" : "milliseconds", v.Scalar()));
-          value = t.count_ns() / o.unit_ns;
-          if (value < o.min || value > o.max)
-            fail(v, fmt::format("{} ({}) must be {}..{} {} on {}, got {} {}", o.key, o.os_name, o.min, o.max, o.unit,
-                                host.os->name, value, o.unit));
-        }
-        // Exact durations for every profile; whole seconds for Linux's path.
-        Time exact = Time::ns(value * o.unit_ns);
-        int64_t whole_s = o.unit_ns == 1'000'000'000 ? value : 0;
-        switch (o.option) {
-          case SocketOption::kIdle:
-            k.options.idle_s = whole_s;
-            k.options.idle = exact;
-            break;
-          case SocketOption::kInterval:
-            k.options.interval_s = whole_s;
-            k.options.interval = exact;
-            break;
-          case SocketOption::kCount: k.options.count = static_cast<int>(value); break;
-          case SocketOption::kUserTimeout: k.options.user_timeout_ms = value; break;
-        }
+      // A fleet's mixed client side: the block must suit every OS of the mix
+      // (the same text sets each OS's own option).
+      if (s == 0 && !c.os_mix.empty()) {
+        for (const OsShare& m : c.os_mix) socket_options(b, *m.os, " (the client side's os_mix includes it)", kOptionKeys, k);
+      } else {
+        socket_options(b, *s_.hosts[s == 0 ? c.client : c.server].os, "", kOptionKeys, k);
       }
-      for (std::string_view key : {std::string_view("idle"), std::string_view("interval"), std::string_view("count"),
-                                   std::string_view("user_timeout")}) {
-        bool known = false;
-        for (const SocketOptionSpec& o : host.os->socket_options) known = known || o.key == key;
-        if (b[std::string(key)] && !known)
-          fail(b[std::string(key)], fmt::format("{} has no per-socket option for '{}'{}", host.os->name, key,
-                                                host.os->no_option_hint.empty()
-                                                    ? std::string()
-                                                    : fmt::format(" ({})", host.os->no_option_hint)));
+    }
+  }
+
+  // The keys of a keepalive block as `os`'s socket options, in its units
+  // and ranges, into `k`. Called once per OS of a mix: exact durations
+  // are the same for each; whole seconds are kept for Linux's path.
+  template <size_t N>
+  void socket_options(const YAML::Node& b, const OsProfile& os, std::string_view why_os,
+                      const std::array<std::string_view, N>& option_keys, KeepaliveSpec& k) {
+    KeepaliveOptions& opts = k.options;
+    const SocketOptionSpec* idle_by = nullptr;
+    for (const SocketOptionSpec& o : os.socket_options) {
+      const YAML::Node& v = b[std::string(o.key)];
+      if (!v) continue;
+      if (o.option == SocketOption::kIdle) {
+        if (idle_by != nullptr)
+          fail(v, fmt::format("{} and {} both set the idle time ({} and {}) on {}: give one{}", idle_by->key, o.key,
+                              idle_by->os_name, o.os_name, os.name, why_os));
+        idle_by = &o;
       }
+      int64_t value;
+      if (o.unit_ns == 0) {
+        value = integer(v, o.key, o.min, o.max);
+      } else {
+        Time t = duration(v, o.key);
+        if (t.count_ns() % o.unit_ns != 0)
+          fail(v, fmt::format("{} sets {}, which {} takes in whole {}: '{}' is not{}", o.key, o.os_name, os.name,
+                              o.unit == "s" ? "seconds" : "milliseconds", v.Scalar(), why_os));
+        value = t.count_ns() / o.unit_ns;
+        if (value < o.min || value > o.max)
+          fail(v, fmt::format("{} ({}) must be {}..{} {} on {}, got {} {}{}", o.key, o.os_name, o.min, o.max, o.unit,
+                              os.name, value, o.unit, why_os));
+      }
+      // Exact durations for every profile; whole seconds for Linux's path.
+      Time exact = Time::ns(value * o.unit_ns);
+      int64_t whole_s = o.unit_ns == 1'000'000'000 ? value : 0;
+      switch (o.option) {
+        case SocketOption::kIdle:
+          if (whole_s) opts.idle_s = whole_s;
+          opts.idle = exact;
+          k.idle_option = &o;
+          break;
+        case SocketOption::kInterval:
+          if (whole_s) opts.interval_s = whole_s;
+          opts.interval = exact;
+          break;
+        case SocketOption::kCount: opts.count = static_cast<int>(value); break;
+        case SocketOption::kUserTimeout: opts.user_timeout_ms = value; break;
+        case SocketOption::kAbort: opts.abort = exact; break;
+      }
+    }
+    for (std::string_view key : option_keys) {
+      bool known = false;
+      for (const SocketOptionSpec& o : os.socket_options) known = known || o.key == key;
+      if (b[std::string(key)] && !known)
+        fail(b[std::string(key)], fmt::format("{} has no per-socket option for '{}'{}{}", os.name, key,
+                                              os.no_option_hint.empty() ? std::string()
+                                                                        : fmt::format(" ({})", os.no_option_hint),
+                                              why_os));
     }
   }
 
   void load_traffic(const YAML::Node& n, ConnectionSpec& c) {
     expect_seq(n, "traffic");
-    static constexpr std::array<std::string_view, 7> kKeys{"at", "every", "until", "from", "bytes", "action", "stagger"};
+    static constexpr std::array<std::string_view, 9> kKeys{"at",     "every",  "until",  "from", "bytes",
+                                                           "action", "stagger", "burst", "idle"};
     static constexpr std::array<std::string_view, 3> kActions{"send", "close", "abort"};
     for (const YAML::Node& t : n) {
       expect_map(t, "a traffic step");
@@ -561,8 +637,20 @@ class Loader {
       if (t["at"]) st.at = duration(t["at"], "at");
       else if (!t["every"]) fail(t, "a traffic step needs 'at' (a time) or 'every' (a period)");
       if (t["every"]) {
-        st.every = duration(t["every"], "every");
-        if (st.every <= Time()) fail(t["every"], "every must be longer than 0s");
+        st.period = duration_distribution(t["every"], "every");
+        if (st.period.lowest() <= 0 && st.period.kind != Distribution::Kind::kExponential)
+          fail(t["every"], "every must be longer than 0s");
+        st.every = Time::ns(std::max<int64_t>(st.period.lowest(), 1));
+      }
+      // Bursts: `burst` sends `every` apart, then an `idle` gap.
+      if (t["burst"] || t["idle"]) {
+        if (!t["burst"] || !t["idle"])
+          fail(t["burst"] ? t["burst"] : t["idle"], "a bursty step needs both 'burst' (sends per burst) and 'idle' (the gap between bursts)");
+        if (!t["every"]) fail(t, "a bursty step needs 'every' (the gap between the sends of a burst)");
+        st.burst = count_distribution(t["burst"], "burst", 1, kMaxBurst);
+        st.idle = duration_distribution(t["idle"], "idle");
+        if (st.idle->lowest() <= 0 && st.idle->kind != Distribution::Kind::kExponential)
+          fail(t["idle"], "idle must be longer than 0s");
       }
       if (t["until"]) st.until = duration(t["until"], "until");
       if (t["stagger"]) {
@@ -583,9 +671,10 @@ class Loader {
 
   void load_connections(const YAML::Node& conns) {
     expect_seq(conns, "connections");
-    static constexpr std::array<std::string_view, 12> kKeys{"name",      "client",  "server",      "port",
+    static constexpr std::array<std::string_view, 13> kKeys{"name",      "client",  "server",      "port",
                                                            "client_port", "open_at", "keepalive", "isn",
-                                                           "traffic",   "count",   "open_within", "vanish"};
+                                                           "traffic",   "count",   "open_within", "vanish",
+                                                           "os_mix"};
     Topology topo(s_.node_count());
     for (const LinkSpec& l : s_.links) topo.add_link(s_.node_index(l.a), s_.node_index(l.b), l.delay);
     for (const YAML::Node& n : conns) {
@@ -617,26 +706,49 @@ class Loader {
       if (!topo.shortest_route(c.client, c.server))
         fail(n, fmt::format("no route from {} to {}: add links that join them", s_.hosts[c.client].name,
                             s_.hosts[c.server].name));
+      if (n["os_mix"]) load_os_mix(n["os_mix"], c);  // before keepalive: the client's options must suit each OS
       if (n["keepalive"]) load_keepalive(n["keepalive"], c);
       if (n["traffic"]) load_traffic(n["traffic"], c);
-      if (n["count"] || n["open_within"] || n["vanish"]) load_fleet(n, c);
+      if (n["count"] || n["open_within"] || n["vanish"] || n["os_mix"]) load_fleet(n, c);
       s_.connections.push_back(std::move(c));
     }
     if (s_.connections.empty()) fail(conns, "connections must list at least one connection");
+    // Fleets are refused here, before anything is allocated for them, when
+    // the run could not hold them: by the engine's numbering, or by the
+    // memory --max-memory allows. The message points at the largest fleet.
     uint64_t total = 0;
-    for (const ConnectionSpec& c : s_.connections) total += c.count;
-    if (total > static_cast<uint64_t>(kMaxFleet))
-      fail(conns, fmt::format("the connections add up to {} (fleets included); a run holds at most {} (about 1.5 KiB "
-                              "of memory each)", total, kMaxFleet));
+    size_t largest = 0;
+    for (size_t i = 0; i < s_.connections.size(); ++i) {
+      total += s_.connections[i].count;
+      if (s_.connections[i].count > s_.connections[largest].count) largest = i;
+    }
+    YAML::Node where = conns[largest]["count"] ? conns[largest]["count"] : conns;
+    if (total > kMaxConnections)
+      fail(where, fmt::format("the connections add up to {} (fleets included); a run holds at most {}", total,
+                              kMaxConnections));
+    uint64_t need = estimated_memory(s_);
+    if (need > max_memory_)
+      fail(where, fmt::format("the connections add up to {} (fleets included) and need about {} of memory ({} "
+                              "bytes each), more than --max-memory {} (raise it if the machine has the memory)",
+                              total, format_size(need), need / total, format_size(max_memory_)));
   }
 
   // count / open_within / vanish: one entry standing for many connections.
   void load_fleet(const YAML::Node& n, ConnectionSpec& c) {
-    if (n["count"]) c.count = static_cast<uint32_t>(integer(n["count"], "count", 1, kMaxFleet));
-    if (n["open_within"]) {
-      c.open_within = duration(n["open_within"], "open_within");
-      if (c.open_at + c.open_within > s_.duration)
-        fail(n["open_within"], "open_at + open_within must not pass the end of the run");
+    if (n["count"]) c.count = static_cast<uint32_t>(integer(n["count"], "count", 1, static_cast<int64_t>(kMaxConnections)));
+    if (const YAML::Node ow = n["open_within"]) {
+      if (ow.IsScalar()) {
+        // A plain duration D: uniform over [0, D) in whole nanoseconds.
+        Time d = duration(ow, "open_within");
+        if (c.open_at + d > s_.duration) fail(ow, "open_at + open_within must not pass the end of the run");
+        if (d > Time()) c.open_within = Distribution::uniform(0, d.count_ns() - 1);
+      } else {
+        c.open_within = duration_distribution(ow, "open_within");
+        // An exponential's tail may pass the end: those instances never open.
+        if (c.open_within.kind == Distribution::Kind::kUniform &&
+            c.open_at + Time::ns(c.open_within.highest()) >= s_.duration)
+          fail(ow, "open_at + open_within's upper bound must be before the end of the run");
+      }
     }
     if (n["vanish"]) {
       const YAML::Node v = n["vanish"];
@@ -650,6 +762,7 @@ class Loader {
       c.vanish.to = v["to"] ? duration(v["to"], "to") : s_.duration;
       if (c.vanish.to <= c.vanish.from) fail(v, "vanish: 'to' must be after 'from'");
     }
+    if (c.count == 1 && !c.os_mix.empty()) fail(n["os_mix"], "os_mix applies to fleets (count > 1)");
     if (c.count > 1) {
       if (c.client_port) fail(n["client_port"], "client_port cannot be fixed for a fleet (count > 1)");
       if (c.isn[0] || c.isn[1]) fail(n["isn"], "isn cannot be fixed for a fleet (count > 1)");
@@ -665,6 +778,44 @@ class Loader {
     }
   }
 
+  // os_mix: { linux: 70%, windows: { share: 30%, sysctl: { KeepAliveTime: 600000 } } }
+  // The client side's OSes. Tunables: the OS's defaults; for the client
+  // host's own `os`, the host's (its `sysctl:` block is written for that
+  // OS); then the entry's own `sysctl:` block, in that OS's names.
+  void load_os_mix(const YAML::Node& n, ConnectionSpec& c) {
+    expect_map(n, "os_mix");
+    if (n.size() == 0) fail(n, "os_mix must name at least one OS with its share, e.g. { linux: 70%, windows: 30% }");
+    static constexpr std::array<std::string_view, 2> kEntryKeys{"share", "sysctl"};
+    const HostSpec& host = s_.hosts[c.client];
+    uint64_t total = 0;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node key = it->first;  // copies: `it->` yields a temporary
+      const YAML::Node v = it->second;
+      std::string name = scalar(key, "an OS name in os_mix");
+      OsShare m;
+      m.os = find_os_profile(name);
+      m.mark = mark_of(key);
+      if (m.os == nullptr)
+        fail(key, fmt::format("unknown os '{}' in os_mix{} (known: {})", name, did_you_mean(name, os_profile_names()),
+                              join_alternatives(os_profile_names())));
+      for (const OsShare& o : c.os_mix)
+        if (o.os == m.os) fail(key, fmt::format("os_mix names {} twice", m.os->name));
+      std::string what = fmt::format("os_mix.{}", name);
+      const YAML::Node share = v.IsMap() ? v["share"] : v;
+      if (v.IsMap()) {
+        check_keys(v, what, kEntryKeys);
+        require(v, "share", what);
+      }
+      m.share_ppb = probability_ppb(share, fmt::format("the share of {} in os_mix", name));
+      total += m.share_ppb;
+      m.tunables = m.os == host.os ? host.tunables : m.os->defaults;
+      if (v.IsMap() && v["sysctl"]) load_sysctls(v["sysctl"], *m.os, what, m.tunables);
+      c.os_mix.push_back(m);
+    }
+    if (total != 1'000'000'000)
+      fail(n, fmt::format("the shares in os_mix add up to {}, not 100%", percent_of_ppb(total)));
+  }
+
   void load_faults(const YAML::Node& faults) {
     expect_seq(faults, "faults");
     static constexpr std::array<std::string_view, 6> kKeys{"at", "link", "state", "host", "middlebox", "action"};
@@ -673,7 +824,7 @@ class Loader {
     static constexpr std::array<std::string_view, 5> kHostActions{"crash", "reboot", "kill", "block-from",
                                                                   "unblock-from"};
     static constexpr std::array<std::string_view, 1> kMbActions{"flush"};
-    static constexpr std::array<std::string_view, 7> kHostKeys{"at", "host", "action", "peer"};
+    static constexpr std::array<std::string_view, 5> kHostKeys{"at", "host", "action", "peer", "unread_data"};
     for (const YAML::Node& f : faults) {
       expect_map(f, "a fault");
       require(f, "at", "a fault");
@@ -714,7 +865,7 @@ class Loader {
           spec.kind = one_of(f["state"], "state", kStates) == "down" ? FaultSpec::Kind::kLinkDown : FaultSpec::Kind::kLinkUp;
         }
       } else if (f["host"]) {
-        check_keys(f, "a host fault", std::span<const std::string_view>(kHostKeys.data(), 4));
+        check_keys(f, "a host fault", kHostKeys);
         require(f, "action", "a host fault");
         spec.node = node_ref(f["host"], "host", true);
         std::string action = one_of(f["action"], "action", kHostActions);
@@ -728,6 +879,11 @@ class Loader {
         }
         if (f["peer"] && spec.kind != FaultSpec::Kind::kBlockFrom && spec.kind != FaultSpec::Kind::kUnblockFrom)
           fail(f["peer"], fmt::format("peer does not apply to action '{}'", action));
+        if (f["unread_data"]) {
+          if (spec.kind != FaultSpec::Kind::kHostKill)
+            fail(f["unread_data"], fmt::format("unread_data applies to action 'kill', not '{}'", action));
+          spec.unread_data = boolean(f["unread_data"], "unread_data");
+        }
       } else if (f["middlebox"]) {
         static constexpr std::array<std::string_view, 3> kMbKeys{"at", "middlebox", "action"};
         check_keys(f, "a middlebox fault", kMbKeys);
@@ -755,6 +911,7 @@ class Loader {
   }
 
   Scenario& s_;
+  uint64_t max_memory_;
   std::set<std::string> connection_names_;
 };
 
@@ -769,7 +926,8 @@ std::optional<Override> parse_override(std::string_view text, std::string* why) 
   return Override{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
 }
 
-LoadResult load_scenario(std::string_view yaml_text, std::string_view file, std::span<const Override> overrides) {
+LoadResult load_scenario(std::string_view yaml_text, std::string_view file, std::span<const Override> overrides,
+                         uint64_t max_memory) {
   LoadResult r;
   Scenario s;
   s.file = std::string(file);
@@ -792,7 +950,7 @@ LoadResult load_scenario(std::string_view yaml_text, std::string_view file, std:
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
     applier.apply(root);
-    Loader(s).load(root);
+    Loader(s, max_memory).load(root);
   } catch (const loader::LoadFailure& f) {
     diag(f.mark, f.message);
     return r;
@@ -804,7 +962,7 @@ LoadResult load_scenario(std::string_view yaml_text, std::string_view file, std:
   return r;
 }
 
-LoadResult load_scenario_file(const std::string& path, std::span<const Override> overrides) {
+LoadResult load_scenario_file(const std::string& path, std::span<const Override> overrides, uint64_t max_memory) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     LoadResult r;
@@ -813,7 +971,7 @@ LoadResult load_scenario_file(const std::string& path, std::span<const Override>
   }
   std::ostringstream ss;
   ss << in.rdbuf();
-  return load_scenario(ss.str(), path, overrides);
+  return load_scenario(ss.str(), path, overrides, max_memory);
 }
 
 }  // namespace kasim

@@ -10,6 +10,7 @@
 #include "kasim/event_queue.h"
 #include "kasim/firewall.h"
 #include "kasim/linux_timer.h"
+#include "kasim/process_kill.h"
 #include "kasim/rng.h"
 #include "kasim/route.h"
 #include "kasim/topology.h"
@@ -60,6 +61,7 @@ struct ConnRt {
   uint32_t spec = 0;      // index into Scenario::connections
   uint32_t instance = 0;  // position within a fleet (0 for single connections)
   bool gone[2] = {false, false};  // a fleet instance's side vanished (its host crashed)
+  uint8_t os = 0;         // a fleet with an os_mix: the client's entry in it (an index, not a name)
   TcpEndpoint ep[2];
   TimerSlot timer[2];
   LossNote loss;
@@ -70,6 +72,7 @@ struct ConnRt {
 struct ConnCold {
   SideOutcome out[2];
   Time closed_at[2] = {Time::never(), Time::never()};
+  bool app_closed[2] = {false, false};  // the application called close() (or aborted)
   std::string killer;
   std::string remapped_by;  // a NAT that gave this flow a new mapping mid-stream
 };
@@ -92,12 +95,81 @@ void advise_huge_pages(const std::vector<T>& v) {
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
+// One traffic step of one connection instance. `rng` draws its periods,
+// bursts and idle gaps (TrafficStep::drawn()); the sends left in the
+// current burst travel in the step's event (Event::aux).
 struct StepRef {
   uint32_t conn;
   uint32_t step;
+  Rng rng;
 };
 
+// Events a connection instance keeps pending before and while it runs (its
+// opening, both endpoints' timers, one packet on the wire) besides one per
+// traffic step; doubled for the event queue's vectors, which grow by
+// doubling.
+constexpr uint64_t kEventsPerConnection = 4;
+constexpr uint64_t kQueueSlack = 2;
+
+// Bytes of one instance of `c`, with `middleboxes` boxes on its route.
+uint64_t bytes_per_instance(const ConnectionSpec& c, uint64_t middleboxes) {
+  uint64_t steps = c.traffic.size();
+  return sizeof(ConnRt) + sizeof(ConnCold) + steps * sizeof(StepRef) +
+         (kEventsPerConnection + steps) * sizeof(Event) * kQueueSlack + sizeof(Packet) +
+         middleboxes * Firewall::bytes_per_entry();
+}
+
+// A fleet's client OS (an os_mix entry) as its endpoints see it. The host's
+// own OS uses the host's clocks (its hz, jiffies_phase, tick settings);
+// another OS gets clocks of its own, its default HZ, phases from the seed.
+struct ClientOsRt {
+  const OsProfile* os = nullptr;
+  const HostTunables* tunables = nullptr;
+  const LinuxClock* clock = nullptr;
+  const SlowtimoClock* slowtimo = nullptr;
+  LinuxClock own_clock;
+  SlowtimoClock own_slowtimo;
+};
+
+// Exact shares of `count` instances (largest remainder: the floors first,
+// then one more to the largest remainders, ties to the earlier entry),
+// dealt out in an order shuffled by `r` (Fisher-Yates).
+std::vector<uint8_t> deal_os_mix(const std::vector<OsShare>& mix, uint32_t count, Rng r) {
+  std::vector<uint64_t> n(mix.size()), rem(mix.size());
+  uint64_t given = 0;
+  for (size_t k = 0; k < mix.size(); ++k) {
+    uint64_t exact = uint64_t{count} * mix[k].share_ppb;
+    n[k] = exact / 1'000'000'000;
+    rem[k] = exact % 1'000'000'000;
+    given += n[k];
+  }
+  for (; given < count; ++given) {
+    size_t best = 0;
+    for (size_t k = 1; k < mix.size(); ++k)
+      if (rem[k] > rem[best]) best = k;
+    ++n[best];
+    rem[best] = 0;
+  }
+  std::vector<uint8_t> os;
+  os.reserve(count);
+  for (size_t k = 0; k < mix.size(); ++k) os.insert(os.end(), n[k], static_cast<uint8_t>(k));
+  for (size_t i = os.size(); i > 1; --i) std::swap(os[i - 1], os[r.below(i)]);
+  return os;
+}
+
 }  // namespace
+
+uint64_t estimated_memory(const Scenario& s) {
+  Topology topo = build_topology(s);
+  uint64_t total = 0;
+  for (const ConnectionSpec& c : s.connections) {
+    uint64_t boxes = 0;
+    if (auto route = topo.shortest_route(c.client, c.server))
+      for (size_t n : route->nodes) boxes += n >= s.hosts.size() ? 1 : 0;
+    total += c.count * bytes_per_instance(c, boxes);
+  }
+  return total;
+}
 
 struct Simulator::Impl {
   const Scenario& sc;
@@ -115,6 +187,8 @@ struct Simulator::Impl {
   std::vector<ConnCold> cold;         // same index as conns
   std::vector<Route> routes;
   std::vector<StepRef> steps;
+  std::vector<ClientOsRt> client_os;  // every fleet's os_mix entries; never resized once endpoints point in
+  std::vector<uint32_t> mix_base;     // per connection spec: its first entry in client_os
   std::vector<uint8_t> captured;  // per node
   std::vector<Packet> pool;
   std::vector<uint32_t> free_slots;
@@ -123,7 +197,17 @@ struct Simulator::Impl {
   std::vector<AppEvent> app_scratch;
   std::vector<Firewall::Injection> injections;  // scratch, reused
 
-  Impl(const Scenario& s, RunLimits l) : sc(s), limits(l) { build(); }
+  uint64_t fixed_bytes = 0;  // what build() allocated per connection
+  uint64_t refused_bytes = 0;  // estimated_memory() when it was beyond limits.max_memory
+
+  Impl(const Scenario& s, RunLimits l) : sc(s), limits(l) {
+    uint64_t need = estimated_memory(sc);
+    if (need > limits.max_memory) {
+      refused_bytes = need;  // nothing is allocated; run() says why
+      return;
+    }
+    build();
+  }
 
   bool is_host(size_t node) const { return node < sc.hosts.size(); }
   const ConnectionSpec& spec_of(size_t conn) const { return sc.connections[conns[conn].spec]; }
@@ -165,7 +249,6 @@ struct Simulator::Impl {
     }
     for (size_t i = 0; i < sc.middleboxes.size(); ++i)
       firewalls.emplace_back(sc.middleboxes[i].firewall, Rng::stream(sc.seed, "middlebox-nat", i));
-
     captured.assign(sc.node_count(), sc.capture.empty() && !sc.capture_none ? 1 : 0);
     for (const std::string& n : sc.capture) captured[sc.node_index(n)] = 1;
 
@@ -175,6 +258,7 @@ struct Simulator::Impl {
     advise_huge_pages(conns);
     conns.resize(total);
     cold.resize(total);
+    build_client_os();
     std::map<std::pair<size_t, size_t>, uint32_t> route_index;
     size_t ci = 0;
     for (size_t spec = 0; spec < sc.connections.size(); ++spec) {
@@ -187,26 +271,104 @@ struct Simulator::Impl {
       }
       const HostSpec& ch = sc.hosts[c.client];
       const HostSpec& sh = sc.hosts[c.server];
+      bool mixed = c.is_fleet() && !c.os_mix.empty();
+      std::vector<uint8_t> os_of = mixed ? deal_os_mix(c.os_mix, c.count, Rng::long_stream(sc.seed, "fleet-os-mix", spec))
+                                         : std::vector<uint8_t>();
       for (uint32_t i = 0; i < c.count; ++i, ++ci) {
         ConnRt& rt = conns[ci];
         rt.route = it->second;
         rt.spec = static_cast<uint32_t>(spec);
         rt.instance = i;
+        ClientOsRt host_os{ch.os, &ch.tunables, &hosts[c.client].clock, &hosts[c.client].slowtimo, {}, {}};
+        const ClientOsRt& cos = mixed ? client_os[mix_base[spec] + os_of[i]] : host_os;
+        if (mixed) rt.os = os_of[i];
         // Single connections keep their historical stream; fleet instances get their own.
         Rng r = c.is_fleet() ? Rng::stream(sc.seed ^ (uint64_t{spec} << 40), "fleet-instance", i)
                              : Rng::stream(sc.seed, "connection", spec);
-        uint16_t lo = ch.os->ephemeral_port_lo, hi = ch.os->ephemeral_port_hi;
+        uint16_t lo = cos.os->ephemeral_port_lo, hi = cos.os->ephemeral_port_hi;
         uint16_t cport = c.client_port.value_or(static_cast<uint16_t>(lo + r.below(static_cast<uint64_t>(hi - lo + 1))));
         uint32_t isn_c = c.isn[0].value_or(static_cast<uint32_t>(r.next()));
         uint32_t isn_s = c.isn[1].value_or(static_cast<uint32_t>(r.next()));
         Ipv4 caddr = ch.address + i;
-        rt.ep[0] = TcpEndpoint(TcpEndpointConfig{ch.os, &ch.tunables, &hosts[c.client].clock, caddr, sh.address,
-                                                 cport, c.port, isn_c, &hosts[c.client].slowtimo});
+        rt.ep[0] = TcpEndpoint(TcpEndpointConfig{cos.os, cos.tunables, cos.clock, caddr, sh.address, cport, c.port,
+                                                 isn_c, cos.slowtimo});
         rt.ep[1] = TcpEndpoint(TcpEndpointConfig{sh.os, &sh.tunables, &hosts[c.server].clock, sh.address, caddr,
                                                  c.port, cport, isn_s, &hosts[c.server].slowtimo});
-        for (uint32_t si = 0; si < c.traffic.size(); ++si) steps.push_back({static_cast<uint32_t>(ci), si});
+        for (uint32_t si = 0; si < c.traffic.size(); ++si)
+          steps.push_back({static_cast<uint32_t>(ci), si,
+                           Rng::long_stream(sc.seed ^ (uint64_t{spec} << 40) ^ (uint64_t{si} << 32), "traffic", i)});
       }
     }
+  }
+
+  void build_client_os() {
+    size_t total = 0;
+    for (const ConnectionSpec& c : sc.connections) total += c.os_mix.size();
+    client_os.resize(total);  // pointers into it are taken below: no growth after this
+    mix_base.assign(sc.connections.size(), 0);
+    size_t at = 0;
+    for (size_t spec = 0; spec < sc.connections.size(); ++spec) {
+      const ConnectionSpec& c = sc.connections[spec];
+      mix_base[spec] = static_cast<uint32_t>(at);
+      for (size_t k = 0; k < c.os_mix.size(); ++k, ++at) {
+        const OsShare& m = c.os_mix[k];
+        ClientOsRt& v = client_os[at];
+        v.os = m.os;
+        v.tunables = &m.tunables;
+        if (m.os == sc.hosts[c.client].os) {
+          v.clock = &hosts[c.client].clock;
+          v.slowtimo = &hosts[c.client].slowtimo;
+          continue;
+        }
+        Rng r = Rng::stream(sc.seed ^ (uint64_t{spec} << 40), "fleet-os-clock", k);
+        if (m.os->default_hz > 0) {
+          Time tick = Time::ns(1'000'000'000 / m.os->default_hz);
+          uint64_t start = r.below(uint64_t{1} << 32);
+          v.own_clock = LinuxClock(m.os->default_hz, start,
+                                   Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(tick.count_ns())))));
+        }
+        if (m.os->timer == TimerModel::kSlowtimo)
+          v.own_slowtimo = SlowtimoClock(Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(m.os->tick.count_ns())))),
+                                         m.os->tick);
+        v.clock = &v.own_clock;
+        v.slowtimo = &v.own_slowtimo;
+      }
+    }
+    fixed_bytes = conns.capacity() * sizeof(ConnRt) + cold.capacity() * sizeof(ConnCold) +
+                  steps.capacity() * sizeof(StepRef);
+  }
+
+  // What the run's state has grown to: the connections, the pending events,
+  // the packet pool and every middlebox's largest table. Deterministic (it
+  // counts the engine's structures, not the process).
+  uint64_t engine_bytes() const {
+    uint64_t b = fixed_bytes + queue.size() * sizeof(Event) + pool.capacity() * sizeof(Packet);
+    for (const Firewall& fw : firewalls) b += fw.peak_entries() * Firewall::bytes_per_entry();
+    return b;
+  }
+
+  // The memory checks of run(), every 1,024 events (the engine's own
+  // count) and every 65,536 (the process's resident set): false with
+  // *error when a limit is passed.
+  bool memory_ok(uint64_t events, std::string* error) const {
+    if ((events & 1023) != 0) return true;
+    uint64_t engine = engine_bytes();
+    if (engine > limits.max_memory) {
+      *error = fmt::format("stopped at {} s: the run's state grew to {} ({} pending events, {} packets in flight), "
+                           "more than --max-memory {} (raise it if this is intended)",
+                           now, format_size(engine), queue.size(), pool.size() - free_slots.size(),
+                           format_size(limits.max_memory));
+      return false;
+    }
+    if ((events & 65535) != 0 || limits.max_process_rss == 0) return true;
+    uint64_t rss = process_rss_bytes();
+    if (rss > limits.max_process_rss) {
+      *error = fmt::format("stopped at {} s: the process's resident memory reached {}, more than --max-memory {} "
+                           "(raise it if this is intended)",
+                           now, format_size(rss), format_size(limits.max_process_rss));
+      return false;
+    }
+    return true;
   }
 
   // ------------------------------------------------------------ scheduling
@@ -219,7 +381,8 @@ struct Simulator::Impl {
       Time open = c.open_at;
       if (c.is_fleet()) {
         Rng r = Rng::stream(sc.seed ^ (uint64_t{conns[ci].spec} << 40), "fleet-schedule", conns[ci].instance);
-        if (c.open_within > Time()) open += Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(c.open_within.count_ns()))));
+        // A fixed delay draws nothing, so the vanish draw below keeps its place in the stream.
+        open += Time::ns(std::min(c.open_within.draw(r), sc.duration.count_ns()));
         if (r.chance_ppb(c.vanish.fraction_ppb)) {
           Time span = c.vanish.to - c.vanish.from;
           Time at = c.vanish.from + Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(span.count_ns()))));
@@ -227,7 +390,7 @@ struct Simulator::Impl {
                      0x40000000u | static_cast<uint32_t>(c.vanish.side));
         }
       }
-      queue.push(open, EventKind::kConnectionOpen, static_cast<uint32_t>(ci));
+      if (open < sc.duration) queue.push(open, EventKind::kConnectionOpen, static_cast<uint32_t>(ci));
       for (int s = 0; s < 2; ++s) {
         const KeepaliveSpec& k = c.keepalive[s];
         if (k.given) {
@@ -237,17 +400,29 @@ struct Simulator::Impl {
       }
     }
     for (uint32_t i = 0; i < steps.size(); ++i) {
-      const ConnRt& rt = conns[steps[i].conn];
-      const TrafficStep& t = sc.connections[rt.spec].traffic[steps[i].step];
+      StepRef& ref = steps[i];
+      const ConnRt& rt = conns[ref.conn];
+      const TrafficStep& t = sc.connections[rt.spec].traffic[ref.step];
       Time first = t.at;
-      if (t.stagger) {
-        Rng r = Rng::stream(sc.seed ^ (uint64_t{rt.spec} << 40) ^ (uint64_t{steps[i].step} << 32), "stagger", rt.instance);
+      uint32_t burst_left = 0;
+      if (t.drawn()) {
+        if (t.burst) burst_left = static_cast<uint32_t>(t.burst->draw(ref.rng));
+        if (t.stagger) first += Time::ns(static_cast<int64_t>(ref.rng.below(static_cast<uint64_t>(
+                               draw_gap(t.burst ? *t.idle : t.period, ref.rng).count_ns()))));
+      } else if (t.stagger) {
+        Rng r = Rng::stream(sc.seed ^ (uint64_t{rt.spec} << 40) ^ (uint64_t{ref.step} << 32), "stagger", rt.instance);
         first += Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(t.every.count_ns()))));
       }
-      if (first < sc.duration && first <= t.until) queue.push(first, EventKind::kAppAction, i);
+      if (first < sc.duration && first <= t.until) queue.push(first, EventKind::kAppAction, i, burst_left);
     }
     for (uint32_t i = 0; i < sc.faults.size(); ++i) queue.push(sc.faults[i].at, EventKind::kFault, i);
     if (sc.sample_every > Time() && sc.sample_every < sc.duration) queue.push(sc.sample_every, EventKind::kSample, 0);
+  }
+
+  // A gap drawn from `d` (ns), kept in [1 ns, the run's duration]: time
+  // always moves on, and no sum passes the end of time.
+  Time draw_gap(const Distribution& d, Rng& r) const {
+    return Time::ns(std::clamp<int64_t>(d.draw(r), 1, sc.duration.count_ns()));
   }
 
   void on_sample() {
@@ -297,6 +472,28 @@ struct Simulator::Impl {
     r.fate = fate;
     r.fate_a = fate_a;
     sink->record(r);
+  }
+
+  // Reports the entries box `mb` expired since the last call (its log is on
+  // only when the sink wants records and the box is a capture point).
+  void report_expiries(size_t mb) {
+    Firewall& fw = firewalls[mb];
+    if (fw.expired().empty()) return;
+    size_t node = sc.hosts.size() + mb;
+    for (const ExpiredEntry& x : fw.expired()) {
+      ExpiryRecord r;
+      r.t = x.at;
+      r.node = static_cast<uint32_t>(node);
+      r.conn = conns[x.tag].spec;
+      r.instance = conns[x.tag].instance;
+      r.state = x.state;
+      r.timeout = x.timeout;
+      r.last_seen = x.last_seen;
+      r.cause = x.cause;
+      r.rule = x.rule;
+      sink->expiry(r);
+    }
+    fw.clear_expired();
   }
 
   void note_loss(uint32_t conn, LossNote::Kind kind, size_t index) {
@@ -433,6 +630,7 @@ struct Simulator::Impl {
     app_scratch.swap(out.app);
     if (eof && rt.ep[s].state() == TcpState::kCloseWait) {
       // The application reads EOF and closes its end, as most servers do.
+      cold[ci].app_closed[s] = true;
       rt.ep[s].close(now, out);
       apply_output(ci, side, ctx);
       return;
@@ -452,6 +650,7 @@ struct Simulator::Impl {
       size_t mb = node - sc.hosts.size();
       FlowDir dir = p.step > 0 ? FlowDir::kFromClient : FlowDir::kFromServer;
       Firewall::Verdict v = firewalls[mb].process(now, p.seg, dir, p.conn);
+      report_expiries(mb);
       // A state change (RST, FIN, a pickup cap) can move the deadline earlier.
       if (v.entry != UINT32_MAX) arm_firewall_entry(mb, v.entry);
       if (v.picked_up && firewalls[mb].config().nat.enabled) cold[p.conn].remapped_by = sc.middleboxes[mb].name;
@@ -580,7 +779,7 @@ struct Simulator::Impl {
   }
 
   void on_app_action(const Event& e) {
-    const StepRef& ref = steps[e.target];
+    StepRef& ref = steps[e.target];
     const TrafficStep& t = spec_of(ref.conn).traffic[ref.step];
     int s = static_cast<int>(t.from);
     ConnRt& rt = conns[ref.conn];
@@ -589,13 +788,30 @@ struct Simulator::Impl {
       out.clear();
       switch (t.action) {
         case AppAction::kSend: rt.ep[s].send(now, t.bytes, out); break;
-        case AppAction::kClose: rt.ep[s].close(now, out); break;
-        case AppAction::kAbort: rt.ep[s].abort(now, out); break;
+        case AppAction::kClose:
+          cold[ref.conn].app_closed[s] = true;
+          rt.ep[s].close(now, out);
+          break;
+        case AppAction::kAbort:
+          cold[ref.conn].app_closed[s] = true;
+          rt.ep[s].abort(now, out);
+          break;
       }
       apply_output(ref.conn, t.from);
     }
-    if (t.every > Time() && now + t.every <= t.until && now + t.every < sc.duration)
-      queue.push(now + t.every, EventKind::kAppAction, e.target);
+    if (t.every == Time()) return;  // a one-off step
+    // The next send: `every` later; drawn steps draw the gap, and the last
+    // send of a burst is followed by an idle gap and a new burst.
+    Time gap = t.every;
+    uint32_t burst_left = 0;
+    if (t.burst && e.aux <= 1) {
+      gap = draw_gap(*t.idle, ref.rng);
+      burst_left = static_cast<uint32_t>(t.burst->draw(ref.rng));
+    } else if (t.drawn()) {
+      gap = draw_gap(t.period, ref.rng);
+      burst_left = e.aux > 0 ? e.aux - 1 : 0;
+    }
+    if (now + gap <= t.until && now + gap < sc.duration) queue.push(now + gap, EventKind::kAppAction, e.target, burst_left);
   }
 
   void on_keepalive_options(size_t ci, int s) {
@@ -626,18 +842,23 @@ struct Simulator::Impl {
       }
       case FaultSpec::Kind::kFlush: firewalls[f.node].flush(now); break;
       case FaultSpec::Kind::kLinkLoss: links[f.link].loss_ppb = f.loss_ppb; break;
-      case FaultSpec::Kind::kHostKill:
-        // The process dies: the kernel closes its sockets. Modelled as an
-        // abortive close (RST) for every socket, as Linux does when a socket
-        // still holds unread data; a clean socket would send FIN instead.
+      case FaultSpec::Kind::kHostKill: {
+        // The process dies: the kernel closes each of its sockets as close()
+        // would, with an RST instead of a FIN where the OS aborts a socket
+        // holding unread data (process_kill.h). Listening sockets close too.
+        std::string_view os = sc.hosts[f.node].os->name;
         for (size_t ci = 0; ci < conns.size(); ++ci)
           for (int s = 0; s < 2; ++s)
             if (host_node(ci, static_cast<Side>(s)) == f.node) {
+              TcpEndpoint& ep = conns[ci].ep[s];
+              cold[ci].app_closed[s] = true;
               out.clear();
-              conns[ci].ep[s].abort(now, out);
+              if (kill_sends_rst(os, ep, f.unread_data)) ep.abort(now, out);
+              else ep.close(now, out);
               apply_output(ci, static_cast<Side>(s));
             }
         break;
+      }
     }
   }
 
@@ -658,9 +879,19 @@ struct Simulator::Impl {
   RunResult run(TraceSink& s) {
     sink = &s;
     records = s.wants_records();
+    for (size_t i = 0; i < firewalls.size(); ++i) firewalls[i].set_expiry_log(records && captured[sc.hosts.size() + i]);
     s.begin(sc);
-    schedule_initial();
     RunResult result;
+    if (refused_bytes > 0) {
+      result.stopped_by_limit = true;
+      result.error = fmt::format("stopped at {} s: the scenario needs about {} of memory, more than --max-memory {} "
+                                 "(raise it if the machine has the memory)",
+                                 now, format_size(refused_bytes), format_size(limits.max_memory));
+      result.summary = RunSummary{now, 0, 0, 0};
+      s.end(result.summary);
+      return result;
+    }
+    schedule_initial();
     uint64_t events = 0;
     uint64_t same_instant = 0;
     while (!queue.empty()) {
@@ -671,7 +902,8 @@ struct Simulator::Impl {
       now = e.at;
       if (same_instant > limits.max_events_per_instant) {
         result.stopped_by_limit = true;
-        result.error = fmt::format("stopped at {} s: more than {} events at the same instant (time is not advancing)",
+        result.error = fmt::format("stopped at {} s: more than {} events at the same instant: time is not advancing "
+                                   "(raise --max-events-per-instant if this is intended)",
                                    now, limits.max_events_per_instant);
         break;
       }
@@ -689,6 +921,10 @@ struct Simulator::Impl {
                                    now, limits.max_events);
         break;
       }
+      if (!memory_ok(events, &result.error)) {
+        result.stopped_by_limit = true;
+        break;
+      }
       switch (e.kind) {
         case EventKind::kPacketArrival: on_packet(e.target); break;
         case EventKind::kEndpointTimer: on_endpoint_timer(e); break;
@@ -698,6 +934,7 @@ struct Simulator::Impl {
           injections.clear();
           Time next = fw.check_expiry(now, e.aux, &injections);
           if (!next.is_never()) fw.timer(e.aux).ensure(queue, next, EventKind::kMiddleboxTimer, e.target, e.aux);
+          report_expiries(e.target);  // before the RSTs it sent, which follow from it
           for (const Firewall::Injection& inj : injections) inject_from_middlebox(e.target, inj);
           break;
         }
@@ -733,9 +970,16 @@ struct Simulator::Impl {
       f.name = c.name;
       f.count = c.count;
       std::map<std::string, uint64_t> killers;
+      for (const OsShare& m : c.os_mix) f.by_os.push_back(FleetOsCounts{std::string(m.os->name), 0, {}, {}});
       for (uint32_t i = 0; i < c.count; ++i, ++ci) {
         ConnectionOutcome o = outcome_of(ci);
         f.by_fate[static_cast<int>(o.fate)]++;
+        if (!f.by_os.empty()) {
+          FleetOsCounts& b = f.by_os[conns[ci].os];
+          b.count++;
+          b.by_fate[static_cast<int>(o.fate)]++;
+          for (int side = 0; side < 2; ++side) b.keepalive_probes[side] += static_cast<uint64_t>(o.side[side].keepalive_probes);
+        }
         if (!o.at.is_never() && o.fate != Fate::kAlive) {
           f.first_end = std::min(f.first_end, o.at);
           f.last_end = f.last_end.is_never() ? o.at : std::max(f.last_end, o.at);
@@ -764,8 +1008,12 @@ struct Simulator::Impl {
     for (int s = 0; s < 2; ++s)
       if (o.side[s].error != SocketError::kNone && (first < 0 || o.side[s].error_at < o.side[first].error_at))
         first = s;
-    auto open = [](TcpState st) {
-      return st != TcpState::kClosed && st != TcpState::kListen && st != TcpState::kTimeWait;
+    // A side is open while its socket is and its application has not
+    // closed it: a socket in LAST_ACK or FIN_WAIT after close() is only the
+    // kernel finishing the close.
+    auto open_side = [&](int s) {
+      TcpState st = o.side[s].state;
+      return st != TcpState::kClosed && st != TcpState::kListen && st != TcpState::kTimeWait && !cd.app_closed[s];
     };
     if (first >= 0) {
       const SideOutcome& so = o.side[first];
@@ -777,15 +1025,15 @@ struct Simulator::Impl {
         default: o.fate = Fate::kReset; break;
       }
       o.killer = cd.killer;
-      o.half_open = open(o.side[1 - first].state) && o.side[1 - first].error == SocketError::kNone;
+      o.half_open = open_side(1 - first) && o.side[1 - first].error == SocketError::kNone;
     } else if (!o.side[0].connected) {
       o.fate = Fate::kNeverConnected;
-    } else if (!open(o.side[0].state) && !open(o.side[1].state)) {
+    } else if (!open_side(0) && !open_side(1)) {
       o.fate = Fate::kClosed;
       o.at = std::min(cd.closed_at[0], cd.closed_at[1]);
     } else {
       o.fate = Fate::kAlive;
-      o.half_open = open(o.side[0].state) != open(o.side[1].state);
+      o.half_open = open_side(0) != open_side(1);
     }
     return o;
   }

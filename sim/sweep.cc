@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include <unistd.h>
@@ -261,7 +266,7 @@ int run_sweep(std::string_view yaml_text, std::string_view file, const SweepOpti
   }
   // Bad input is found before anything runs: every value of every axis is
   // loaded once (with the other axes at their first value).
-  LoadResult base = load_scenario(yaml_text, file, o.sets);
+  LoadResult base = load_scenario(yaml_text, file, o.sets, o.limits.max_memory);
   if (!base.scenario) {
     fmt::print(err, "{}\n", base.error.to_string());
     return 2;
@@ -272,7 +277,7 @@ int run_sweep(std::string_view yaml_text, std::string_view file, const SweepOpti
     for (const std::string& v : o.axes[i].values) {
       std::vector<std::string> p = first;
       p[i] = v;
-      LoadResult lr = load_scenario(yaml_text, file, overrides_for(o, p));
+      LoadResult lr = load_scenario(yaml_text, file, overrides_for(o, p), o.limits.max_memory);
       if (!lr.scenario) {
         fmt::print(err, "{}\n", lr.error.to_string());
         return 2;
@@ -304,7 +309,7 @@ int run_sweep(std::string_view yaml_text, std::string_view file, const SweepOpti
       if (pos >= todo.size()) return;
       uint64_t index = todo[pos];
       std::vector<std::string> values = sweep_point(o, index, seed);
-      LoadResult lr = load_scenario(yaml_text, file, overrides_for(o, values));
+      LoadResult lr = load_scenario(yaml_text, file, overrides_for(o, values), o.limits.max_memory);
       std::string row;
       if (!lr.scenario) {
         errors.fetch_add(1);
@@ -312,8 +317,9 @@ int run_sweep(std::string_view yaml_text, std::string_view file, const SweepOpti
       } else {
         lr.scenario->capture.clear();  // count every packet its ends send
         RowSink sink(*lr.scenario);
-        Simulator sim(*lr.scenario);
+        Simulator sim(*lr.scenario, o.limits);
         RunResult res = sim.run(sink);
+        if (res.stopped_by_limit) errors.fetch_add(1);
         row = format_row(o, index, values, sink.rows, columns, res.stopped_by_limit ? res.error : std::string());
       }
       {
@@ -338,11 +344,95 @@ int run_sweep(std::string_view yaml_text, std::string_view file, const SweepOpti
     std::fputs(row.c_str(), out);
     std::fflush(out);  // an interrupted sweep keeps every finished row
     if (tty_progress) draw_progress(err, st.skipped + pos + 1, st.points);
+    if (o.after_row) o.after_row(pos + 1);
   }
   for (std::thread& t : threads) t.join();
   st.ran = todo.size();
   st.errors = errors.load();
   if (stats != nullptr) *stats = st;
+  return 0;
+}
+
+std::string sweep_partial_path(const std::string& output) { return output + ".partial"; }
+
+namespace {
+
+bool read_whole_file(const std::string& path, std::string* text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *text = ss.str();
+  return true;
+}
+
+}  // namespace
+
+int run_sweep_to_file(std::string_view yaml_text, std::string_view file, const SweepOptions& o,
+                      const std::string& output, bool resume, std::FILE* err, SweepStats* stats) {
+  const std::string partial = sweep_partial_path(output);
+  std::string previous, source;  // the kept rows and the file they come from ("": none)
+  if (resume) {
+    if (read_whole_file(partial, &previous)) source = partial;
+    else if (read_whole_file(output, &previous)) source = output;
+  }
+  std::set<uint64_t> done;
+  size_t keep = 0;
+  if (!source.empty()) {
+    LoadResult lr = load_scenario(yaml_text, file, o.sets, o.limits.max_memory);
+    if (!lr.scenario) {
+      fmt::print(err, "{}\n", lr.error.to_string());
+      return 2;
+    }
+    std::string why;
+    std::optional<std::set<uint64_t>> rows =
+        completed_rows(previous, o.format, sweep_header(o, *lr.scenario), &keep, &why);
+    if (!rows) {
+      fmt::print(err, "kasim sweep: cannot resume {}: {}\n", source, why);
+      return 2;
+    }
+    done = std::move(*rows);
+  }
+  // The partial file: the one being resumed, cut after its last complete
+  // row; else a new one (holding the complete rows of `output` when that is
+  // what is resumed: `output` is only ever replaced whole).
+  const bool created = source != partial;
+  std::FILE* f = nullptr;
+  std::string open_error;
+  if (!created) {
+    std::error_code ec;
+    std::filesystem::resize_file(partial, keep, ec);
+    if (ec) open_error = ec.message();
+    else f = std::fopen(partial.c_str(), "ab");
+  } else {
+    f = std::fopen(partial.c_str(), "wb");
+    if (f != nullptr && keep > 0) std::fwrite(previous.data(), 1, keep, f);
+  }
+  if (f == nullptr) {
+    fmt::print(err, "kasim sweep: cannot write {}: {}\n", partial, open_error.empty() ? std::strerror(errno) : open_error);
+    return 2;
+  }
+  int code = run_sweep(yaml_text, file, o, f, err, done, keep == 0, stats);
+  bool written = std::fflush(f) == 0 && !std::ferror(f);
+  int write_errno = errno;
+  if (std::fclose(f) != 0 && written) {
+    written = false;
+    write_errno = errno;
+  }
+  if (code != 0) {
+    if (created) std::remove(partial.c_str());
+    return code;
+  }
+  if (!written) {
+    fmt::print(err, "kasim sweep: cannot write {}: {} (the rows written before are kept for --resume)\n", partial,
+               std::strerror(write_errno));
+    return 2;
+  }
+  if (std::rename(partial.c_str(), output.c_str()) != 0) {
+    fmt::print(err, "kasim sweep: cannot rename {} to {}: {} (every row is in {})\n", partial, output,
+               std::strerror(errno), partial);
+    return 2;
+  }
   return 0;
 }
 

@@ -170,7 +170,10 @@ void TcpEndpoint::keepalive_timer(Time now, TcpOutput& out) {
   ka_fire_ = Time::never();
   if (!ka_.enabled || !keepalive_runs_in(state_)) return;
   uint64_t next = keepalive_time_when();
-  // "It is alive without keepalive 8)": data in flight or queued.
+  // "It is alive without keepalive 8)": data in flight or queued. (Queued
+  // but unsent data cannot happen here while established: no send window or
+  // cwnd is modelled, so every write goes out at once; the test stays to
+  // follow tcp_keepalive_timer().)
   if (inflight_.empty() && unsent_ == 0) {
     uint64_t elapsed = keepalive_time_elapsed(now);
     if (elapsed >= keepalive_time_when()) {
@@ -371,15 +374,14 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
       out.discarded = NoteKind::kDropOutOfWindow;
       return;
     }
-    // tcp_oow_rate_limited(): only segments without payload are limited.
-    uint64_t j = jiffies(now);
-    uint64_t limit = time_to_jiffies(*cfg_.clock, cfg_.tunables->invalid_ratelimit);
-    if (cfg_.os->receive.oow_ack_ratelimit && seg.len == 0 && oow_answered_ && j - last_oow_ack_ < limit) {
+    // tcp_oow_rate_limited(): "Data packets without SYNs are not likely part
+    // of an ACK loop": a segment with payload is answered at once and does
+    // not restart the interval; a 0-byte one (a keepalive probe) or a SYN is
+    // limited. (A SYN goes to syn_challenge first: the same limit.)
+    if ((seg.len == 0 || seg.has(kSyn)) && answer_rate_limited(now)) {
       out.discarded = NoteKind::kDupAckRateLimited;
       return;
     }
-    oow_answered_ = true;
-    last_oow_ack_ = j;
     send_ack(out, NoteKind::kAckOfProbe);
     return;
   }
@@ -390,7 +392,7 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
   }
   if (seg.has(kSyn)) {
     // RFC 5961 challenge ACK for a SYN on a synchronized connection.
-    send_ack(out, NoteKind::kAckOfProbe);
+    send_challenge_ack(now, out);
     return;
   }
   if (!seg.has(kAck)) {
@@ -399,7 +401,7 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
   }
 
   TcpState before_ack = state_;
-  handle_ack(now, seg, out);
+  if (!handle_ack(now, seg, out)) return;
   if (state_ == TcpState::kClosed) return;
   if (before_ack == TcpState::kSynReceived && state_ == TcpState::kSynReceived) return;
 
@@ -493,7 +495,7 @@ void TcpEndpoint::handle_rst(Time now, const Segment& seg, TcpOutput& out) {
     exact = true;
   if (!exact) {
     // RFC 5961 §3.2: in-window but not exact -> challenge ACK.
-    send_ack(out, NoteKind::kAckOfProbe);
+    send_challenge_ack(now, out);
     return;
   }
   if (state_ == TcpState::kSynReceived) {
@@ -503,17 +505,48 @@ void TcpEndpoint::handle_rst(Time now, const Segment& seg, TcpOutput& out) {
   fail(now, state_ == TcpState::kCloseWait ? SocketError::kEpipe : SocketError::kEconnreset, out);
 }
 
-void TcpEndpoint::handle_ack(Time now, const Segment& seg, TcpOutput& out) {
-  uint32_t ack = seg.ack;
-  if (seq_before(ack, snd_una_)) return;  // old ACK: ignored, idle clock untouched
-  if (seq_after(ack, snd_nxt_)) {
-    out.discarded = NoteKind::kDropOutOfWindow;
+bool TcpEndpoint::answer_rate_limited(Time now) {
+  if (!cfg_.os->receive.oow_ack_ratelimit) return false;
+  uint64_t j = jiffies(now);
+  uint64_t limit = time_to_jiffies(*cfg_.clock, cfg_.tunables->invalid_ratelimit);
+  if (oow_answered_ && j - last_oow_ack_ < limit) return true;
+  oow_answered_ = true;
+  last_oow_ack_ = j;
+  return false;
+}
+
+void TcpEndpoint::send_challenge_ack(Time now, TcpOutput& out) {
+  // tcp_send_challenge_ack(): first the per-socket limit (the host-wide
+  // tcp_challenge_ack_limit is INT_MAX by default on 6.x: not modelled).
+  if (answer_rate_limited(now)) {
+    out.discarded = NoteKind::kDupAckRateLimited;
     return;
+  }
+  send_ack(out, NoteKind::kAckOfProbe);
+}
+
+bool TcpEndpoint::handle_ack(Time now, const Segment& seg, TcpOutput& out) {
+  uint32_t ack = seg.ack;
+  // tcp_ack() "old_ack": ignored, the idle clock untouched; the segment's
+  // data is still processed. (An ACK older than snd_una - max_window, which
+  // Linux drops with a challenge ACK, is not modelled.)
+  if (seq_before(ack, snd_una_)) return true;
+  if (seq_after(ack, snd_nxt_)) {
+    // It acknowledges data never sent: the whole segment is dropped, data
+    // included (tcp_ack() < 0 -> discard; BSD tcp_do_segment() "dropafterack").
+    // Linux 6.x answers with a challenge ACK, BSD with an ACK. In SYN_RECV
+    // nothing is sent (Linux answers a RST there: not modelled).
+    out.discarded = NoteKind::kDropOutOfWindow;
+    if (state_ != TcpState::kSynReceived) {
+      if (linux_rules()) send_challenge_ack(now, out);
+      else send_ack(out, NoteKind::kAckOfProbe);
+    }
+    return false;
   }
   // An acceptable ACK: tcp_ack() resets the keepalive bookkeeping.
   probes_out_ = 0;
   rcv_tstamp_ = jiffies(now);
-  if (!seq_after(ack, snd_una_)) return;
+  if (!seq_after(ack, snd_una_)) return true;
 
   Time rtt = Time::never();
   bool karn = false;
@@ -555,7 +588,7 @@ void TcpEndpoint::handle_ack(Time now, const Segment& seg, TcpOutput& out) {
       if (fin_acked) {
         out.app.push_back(AppEvent{AppEventKind::kClosed});
         enter_closed();
-        return;
+        return true;
       }
       break;
     default:
@@ -568,6 +601,7 @@ void TcpEndpoint::handle_ack(Time now, const Segment& seg, TcpOutput& out) {
     rearm_rto(now, ArmContext::kProcess);
   }
   if (state_ == TcpState::kEstablished || state_ == TcpState::kCloseWait) push_data(now, out);
+  return true;
 }
 
 // ------------------------------------------------------ retransmission

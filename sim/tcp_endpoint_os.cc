@@ -51,15 +51,17 @@ Time TcpEndpoint::os_ka_interval() const {
 }
 int TcpEndpoint::os_ka_count() const { return ka_.count ? ka_.count : cfg_.tunables->keepalive_probes; }
 
-// illumos tcp_opt_data.c: TCP_KEEPCNT with TCP_KEEPINTVL sets the abort
-// threshold to cnt * intvl; TCP_KEEPCNT alone derives the interval from it.
+// illumos tcp_opt_data.c: tcp_ka_abort_thres starts as the tunable and is
+// set by TCP_KEEPALIVE_ABORT_THRESHOLD; TCP_KEEPCNT with TCP_KEEPINTVL sets
+// it to cnt * intvl; TCP_KEEPCNT alone derives the interval from it.
 Time TcpEndpoint::os_ka_abort() const {
   if (ka_.count > 0 && ka_.interval > Time()) return ka_.interval * ka_.count;
-  return cfg_.tunables->keepalive_abort;
+  return ka_.abort ? *ka_.abort : cfg_.tunables->keepalive_abort;
 }
 Time TcpEndpoint::os_ka_fixed_interval() const {
   if (ka_.interval > Time()) return ka_.interval;
-  if (ka_.count > 0) return std::clamp(cfg_.tunables->keepalive_abort / ka_.count, cfg_.os->rto_min, cfg_.os->rto_max);
+  Time abort = ka_.abort ? *ka_.abort : cfg_.tunables->keepalive_abort;
+  if (ka_.count > 0) return std::clamp(abort / ka_.count, cfg_.os->rto_min, cfg_.os->rto_max);
   return Time();
 }
 
@@ -85,6 +87,13 @@ void TcpEndpoint::os_set_keepalive(Time now, const KeepaliveOptions& opts) {
   if (opts.idle > Time()) {
     ka_.idle = opts.idle;
     ka_.idle_s = opts.idle_s;
+  }
+  // TCP_KEEPALIVE_ABORT_THRESHOLD: tcp_ka_cnt = tcp_ka_rinterval = 0.
+  if (opts.abort) {
+    ka_.abort = opts.abort;
+    ka_.count = 0;
+    ka_.interval = Time();
+    ka_.interval_s = 0;
   }
   if (opts.interval > Time()) {
     ka_.interval = opts.interval;

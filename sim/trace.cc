@@ -180,6 +180,13 @@ std::string format_fleet_text(const FleetOutcome& f) {
   for (const auto& [k, n] : f.killers) line += fmt::format("\n  caused by {}: {}", k, n);
   line += fmt::format("\n  keepalive probes sent: {} by clients, {} by servers", f.keepalive_probes[0],
                       f.keepalive_probes[1]);
+  for (const FleetOsCounts& b : f.by_os) {
+    std::string fates;
+    for (int i = 0; i < 6; ++i)
+      if (b.by_fate[i] != 0) fates += fmt::format("{}{} {}", fates.empty() ? "" : ", ", b.by_fate[i], fate_name(static_cast<Fate>(i)));
+    line += fmt::format("\n  clients on {}: {}{}; keepalive probes {} by clients, {} by servers", b.os, b.count,
+                        fates.empty() ? std::string() : " (" + fates + ")", b.keepalive_probes[0], b.keepalive_probes[1]);
+  }
   return line;
 }
 
@@ -328,11 +335,21 @@ void JsonSink::fleet(const FleetOutcome& f) {
     fates += fmt::format("{}\"{}\":{}", i ? "," : "", fate_name(static_cast<Fate>(i)), f.by_fate[i]);
   for (size_t i = 0; i < f.killers.size(); ++i)
     killers += fmt::format("{}{}:{}", i ? "," : "", json_string(f.killers[i].first), f.killers[i].second);
+  std::string by_os;
+  for (size_t k = 0; k < f.by_os.size(); ++k) {
+    const FleetOsCounts& b = f.by_os[k];
+    std::string os_fates;
+    for (int i = 0; i < 6; ++i)
+      os_fates += fmt::format("{}\"{}\":{}", i ? "," : "", fate_name(static_cast<Fate>(i)), b.by_fate[i]);
+    by_os += fmt::format("{}{}:{{\"count\":{},\"fates\":{{{}}},\"keepalive_probes\":{{\"client\":{},\"server\":{}}}}}",
+                         k ? "," : "", json_string(b.os), b.count, os_fates, b.keepalive_probes[0], b.keepalive_probes[1]);
+  }
+  if (!by_os.empty()) by_os = ",\"by_os\":{" + by_os + "}";
   fmt::print(out_,
              "{{\"type\":\"fleet\",\"connection\":{},\"count\":{},\"fates\":{{{}}},\"half_open\":{},"
-             "\"first_end\":{},\"last_end\":{},\"killers\":{{{}}},\"keepalive_probes\":{{\"client\":{},\"server\":{}}}}}\n",
+             "\"first_end\":{},\"last_end\":{},\"killers\":{{{}}},\"keepalive_probes\":{{\"client\":{},\"server\":{}}}{}}}\n",
              json_string(f.name), f.count, fates, f.half_open, json_time(f.first_end), json_time(f.last_end), killers,
-             f.keepalive_probes[0], f.keepalive_probes[1]);
+             f.keepalive_probes[0], f.keepalive_probes[1], by_os);
 }
 
 void JsonSink::sample(const SampleRecord& r) {

@@ -108,6 +108,7 @@ OsModel model_of(const HostSpec& h) {
     }
   }
   for (const SocketOptionSpec& o : h.os->socket_options) {
+    if (&o != primary_socket_option(*h.os, o.option)) continue;  // another spelling
     // 0 means "use the sysctl" for some options: never recommended.
     int64_t lo = std::max<int64_t>(o.min, 1);
     if (o.option == SocketOption::kIdle) widen(m.idle, lo, o.max, o.unit_ns);
@@ -213,7 +214,8 @@ Built build_run(const Scenario& s, size_t conn, Side side, const KeepaliveSettin
   Scenario& sc = b.sc;
   ConnectionSpec c = s.connections[conn];
   c.count = 1;
-  c.open_within = Time();
+  c.open_within = {};
+  c.os_mix.clear();
   c.vanish = {};
   c.traffic.clear();
   TrafficStep req;
@@ -245,6 +247,7 @@ Built build_run(const Scenario& s, size_t conn, Side side, const KeepaliveSettin
       h.tunables.keepalive_interval = k.interval;
     }
     for (const SocketOptionSpec& o : h.os->socket_options) {
+      if (&o != primary_socket_option(*h.os, o.option)) continue;  // another spelling
       bool whole_s = o.unit_ns == kSecond.count_ns();
       switch (o.option) {
         case SocketOption::kIdle:
@@ -258,7 +261,8 @@ Built build_run(const Scenario& s, size_t conn, Side side, const KeepaliveSettin
         case SocketOption::kCount:
           if (!model_of(h).count_fixed) ks.options.count = k.count;
           break;
-        case SocketOption::kUserTimeout: break;
+        case SocketOption::kUserTimeout:
+        case SocketOption::kAbort: break;
       }
     }
   }
@@ -376,6 +380,30 @@ TuneResult tune(const Scenario& s, const TuneRequest& req, std::string* error) {
     return r;
   }
   const ConnectionSpec& c = s.connections[conn];
+  if (req.side == Side::kClient && c.is_fleet() && c.os_mix.size() == 1) {
+    // One OS for every client: tune it as the client host's own.
+    Scenario one = s;
+    HostSpec& h = one.hosts[c.client];
+    const OsShare& m = c.os_mix.front();
+    if (h.os != m.os) {
+      h.hz = -1;
+      h.jiffies_phase.reset();
+      h.tick_phase.reset();
+      h.tick_period.reset();
+    }
+    h.os = m.os;
+    h.tunables = m.tunables;
+    one.connections[conn].os_mix.clear();
+    return tune(one, req, error);
+  }
+  if (req.side == Side::kClient && c.is_fleet() && !c.os_mix.empty()) {
+    std::vector<std::string_view> names;
+    for (const OsShare& o : c.os_mix) names.push_back(o.os->name);
+    *error = fmt::format("the clients of fleet '{}' run several OSes (os_mix: {}); tune one at a time, e.g. with "
+                         "--set connections.{}.os_mix={{{}: 100%}}, or tune the server side",
+                         c.name, fmt::join(names, ", "), c.name, names.front());
+    return r;
+  }
   const HostSpec& host = s.hosts[req.side == Side::kClient ? c.client : c.server];
   OsModel m = model_of(host);
   const OsProfile& os = *host.os;
@@ -570,6 +598,7 @@ TuneResult tune(const Scenario& s, const TuneRequest& req, std::string* error) {
   } else {
     r.setsockopt_lines.push_back("int on = 1; setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);");
     for (const SocketOptionSpec& o : os.socket_options) {
+      if (&o != primary_socket_option(os, o.option)) continue;  // another spelling
       int64_t v = 0;
       std::string var;
       switch (o.option) {
@@ -578,7 +607,8 @@ TuneResult tune(const Scenario& s, const TuneRequest& req, std::string* error) {
         case SocketOption::kCount:
           if (m.count_fixed) continue;
           v = k.count; var = "cnt"; break;
-        case SocketOption::kUserTimeout: continue;
+        case SocketOption::kUserTimeout:
+        case SocketOption::kAbort: continue;
       }
       bool unverified = o.source.find("UNVERIFIED") != std::string_view::npos;
       r.setsockopt_lines.push_back(fmt::format("int {} = {}; setsockopt(fd, IPPROTO_TCP, {}, &{}, sizeof {});  /* {}{} */", var, v,

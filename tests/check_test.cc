@@ -179,6 +179,16 @@ open(sys.argv[2], 'w').write('\n'.join(out) + '\n')
         "  small | connection c: killer | FAILED: expected <&>, got server (input filter)\n");
 }
 
+TEST_CASE("check: an unwritable --junit path is bad input before anything runs") {
+  TempDir d("check-junit-unwritable");
+  std::string good = d.file("good.yaml");
+  write_text(good, std::string(kSmall) + "expect:\n  connections:\n    c: { fate: timed-out, at: 22.005 }\n");
+  CliResult r = cli({"check", "--junit", "/nonexistent-dir/report.xml", good});
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());  // no results were printed: the scenario did not run
+  CHECK(r.err == "/nonexistent-dir/report.xml: cannot write the JUnit report: No such file or directory\n");
+}
+
 TEST_CASE("check: --update creates expectations, keeps the rest of the file, and round trips") {
   TempDir d("check-update");
   std::string file = d.file("small.yaml");

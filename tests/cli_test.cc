@@ -136,3 +136,100 @@ faults: [ { at: 1s, host: b, action: reboot } ]
   CHECK(r.err.find("host 'b': the reboot fault cannot be re-enacted") != std::string::npos);
   fs::remove_all(d);
 }
+
+TEST_CASE("cli: `kasim lab` refuses a host that does not run Linux") {
+  fs::path d = temp_dir();
+  fs::path f = d / "windows.yaml";
+  std::ofstream(f) << R"(
+name: windows
+duration: 5s
+hosts: { a: {}, b: { os: windows } }
+links: [ { between: [a, b], delay: 1ms } ]
+connections: [ { name: c, client: a, server: b, port: 80 } ]
+)";
+  CliResult r = cli({"lab", f.string()});
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("host 'b' runs windows; the lab re-enacts Linux hosts only") != std::string::npos);
+  fs::remove_all(d);
+}
+
+namespace {
+// A stand-in for tools/lab/lab.py: keeps the plan it is given and says it
+// cannot run here (exit 2), as the real script does without root.
+fs::path plan_keeping_script(const fs::path& dir) {
+  fs::path script = dir / "fake_lab.py";
+  std::ofstream(script) << "import shutil, sys\n"
+                           "shutil.copy(sys.argv[1], '"
+                        << (dir / "plan.json").string()
+                        << "')\n"
+                           "print('kasim lab: fake lab, plan kept', file=sys.stderr)\n"
+                           "sys.exit(2)\n";
+  return script;
+}
+}  // namespace
+
+TEST_CASE("cli: `kasim lab` re-enacts the linux-conntrack profiles: loose pickup, RETRANS and UNACK timeouts") {
+  fs::path d = temp_dir();
+  fs::path f = d / "conntrack.yaml";
+  std::ofstream(f) << R"(
+name: conntrack
+duration: 5s
+hosts: { a: {}, b: {} }
+middleboxes:
+  fw: { profile: linux-conntrack }
+  strict: { profile: linux-conntrack-strict, time_wait_timeout: 7s }
+links: [ { between: [a, fw], delay: 0s }, { between: [fw, strict], delay: 20ms }, { between: [strict, b], delay: 0s } ]
+connections: [ { name: c, client: a, server: b, port: 80 } ]
+)";
+  CliResult r = cli({"lab", f.string(), "--script", plan_keeping_script(d).string()});
+  CHECK(r.code == 2);  // the script's exit code: cannot run here
+  CHECK(r.out.empty());
+  CHECK(r.err == "kasim lab: fake lab, plan kept\n");  // the script's stderr comes through
+  std::string plan = read_text((d / "plan.json").string());
+  auto has = [&](const std::string& text) { return plan.find(text) != std::string::npos; };
+  // linux-conntrack: loose pickup, max_retrans 3 then 300 s, UNACK 300 s.
+  CHECK(has(R"("pickup": "loose")"));
+  CHECK(has(R"("net.netfilter.nf_conntrack_tcp_loose": 1)"));
+  CHECK(has(R"("net.netfilter.nf_conntrack_tcp_max_retrans": 3)"));
+  CHECK(has(R"("net.netfilter.nf_conntrack_tcp_timeout_max_retrans": 300)"));
+  CHECK(has(R"("net.netfilter.nf_conntrack_tcp_timeout_unacknowledged": 300)"));
+  CHECK(has(R"("net.netfilter.nf_conntrack_tcp_timeout_established": 432000)"));
+  // -strict, with its TIME_WAIT timeout from time_wait_timeout (not the FIN one).
+  CHECK(has(R"("pickup": "strict")"));
+  CHECK(has(R"("net.netfilter.nf_conntrack_tcp_loose": 0)"));
+  CHECK(has(R"("net.netfilter.nf_conntrack_tcp_timeout_time_wait": 7)"));
+  CHECK(has(R"("delay_ns": 20000000)"));
+  fs::remove_all(d);
+}
+
+TEST_CASE("cli: `kasim lab` without a working `ip netns` (or root) exits 2 and says why") {
+  // The real lab script, with an `ip` that cannot create namespaces first in
+  // PATH: its preflight refuses before touching the system (as non-root it
+  // refuses earlier, for want of root).
+  fs::path d = temp_dir();
+  fs::path bin = d / "bin";
+  fs::create_directories(bin);
+  for (const char* tool : {"ip", "tcpdump", "nft"}) {
+    std::ofstream(bin / tool) << "#!/bin/sh\necho \"" << tool << ": not here\" >&2\nexit 1\n";
+    fs::permissions(bin / tool, fs::perms::owner_all);
+  }
+  fs::path f = d / "plain.yaml";
+  std::ofstream(f) << R"(
+name: plain
+duration: 5s
+hosts: { a: {}, b: {} }
+links: [ { between: [a, b], delay: 0s } ]
+connections: [ { name: c, client: a, server: b, port: 80 } ]
+)";
+  std::string path = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
+  setenv("PATH", (bin.string() + ":" + path).c_str(), 1);
+  CliResult r = cli({"lab", f.string()});
+  setenv("PATH", path.c_str(), 1);
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  bool says_why = r.err.find("kasim lab: needs root") != std::string::npos ||
+                  r.err.find("kasim lab: 'ip netns add' does not work here: ip: not here") != std::string::npos;
+  CHECK_MESSAGE(says_why, r.err);
+  fs::remove_all(d);
+}

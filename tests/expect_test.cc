@@ -77,6 +77,24 @@ TEST_CASE("expect: outcomes and packets, with tolerance per file and per asserti
                      "    - { kind: keepalive-probe, dir: out, after: 7200.0044 }\n")) == "+---+");
 }
 
+TEST_CASE("expect: seq, ack and len match the header fields exactly") {
+  // ISNs fixed: the server's probe is seq snd_una-1 = 5000, ack 1001; the
+  // firewall's RST to the server takes its seq from the probe's ACK: 1001.
+  std::string yaml = std::string(kScenario) + "    isn: { client: 1000, server: 5000 }\n";
+  auto eval = [&](const std::string& block) {
+    Run r = run_yaml(yaml + block);
+    REQUIRE(r.scenario.expect.present);
+    return passes(evaluate_expectations(r.scenario, r.scenario.expect, r.sink));
+  };
+  CHECK(eval("expect:\n  packets:\n"
+             "    - { node: server, dir: out, kind: keepalive-probe, seq: 5000, ack: 1001, len: 0, count: 1 }\n"
+             "    - { node: server, dir: out, kind: keepalive-probe, seq: 5001 }\n"
+             "    - { node: server, dir: out, kind: keepalive-probe, ack: 1000 }\n"
+             "    - { node: server, dir: out, kind: keepalive-probe, len: 1 }\n"
+             "    - { from: fw, flags: R, seq: 1001, count: 2 }\n"
+             "    - { from: fw, flags: R, seq: 1000, count: 0 }\n") == "+---++");
+}
+
 TEST_CASE("expect: loader errors point at the block") {
   auto err = [](const std::string& block) { return load_error(std::string(kScenario) + block); };
   CHECK(err("expect:\n  packets:\n    - { from: fw, at: 1h, after: 2h }\n") ==

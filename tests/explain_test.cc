@@ -123,6 +123,35 @@ TEST_CASE("explain: the keepidle it recommends keeps the connection alive, and t
   CHECK(fate_with_idle("3600s") == "reset");  // keepidle = the firewall's timeout is too late
 }
 
+TEST_CASE("explain: the summary blames the box the outcome blames, with its real expiry") {
+  // multi-box-path: nlb forgets first (350 s), but the client's write is
+  // dropped by cloudnat, which the outcome blames; cloudnat's entry was last
+  // refreshed by the server's ACK at 1.020 and expired 1200 s later.
+  LoadResult lr = load_scenario_file((fs::path(KASIM_SOURCE_DIR) / "scenarios" / "multi-box-path.yaml").string());
+  REQUIRE(lr.scenario);
+  std::string got = flat(explain(*lr.scenario));
+  CHECK(got.find("caused by cloudnat") != std::string::npos);
+  CHECK(got.find("What killed it: cloudnat forgot the connection at 1201.020000, 1200 s (20m) after") !=
+        std::string::npos);
+  CHECK(got.find("1201.020000 cloudnat: its entry for app has seen no packet for 1200 s (20m) (its ESTABLISHED") !=
+        std::string::npos);
+  CHECK(got.find("What killed it: nlb") == std::string::npos);
+  CHECK(got.find("1201.017") == std::string::npos);
+  // The advice takes the path's shortest timeout (nlb's), not cloudnat's.
+  CHECK(got.find("the shortest idle timeout on the path, nlb's 350 s") != std::string::npos);
+}
+
+TEST_CASE("explain: an entry expiring after a close does not claim both ends think it open") {
+  LoadResult lr = load_scenario_file((fs::path(KASIM_SOURCE_DIR) / "scenarios" / "fault-app-close.yaml").string());
+  REQUIRE(lr.scenario);
+  std::string got = flat(explain(*lr.scenario));
+  size_t at = got.find("pf: its entry for app has seen no packet for 45 s (its TIME_WAIT");
+  REQUIRE(at != std::string::npos);
+  std::string line = got.substr(at, got.find('\n', at) - at);
+  CHECK(line.find("still think it is open") == std::string::npos);
+  CHECK(line.find("both ends had sent their FIN") != std::string::npos);
+}
+
 TEST_CASE("explain: the timer wheel's worst-case rounding per level") {
   CHECK(timer_wheel_granule(Time::s(3600), 250) == Time::ms(131072));
   CHECK(timer_wheel_granule(Time::s(55), 250) == Time::ms(2048));

@@ -66,15 +66,6 @@ TEST_CASE("aix: the keep timer runs without SO_KEEPALIVE but sends nothing") {
   CHECK(r.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kOut).empty());
 }
 
-TEST_CASE("aix: probes go out while data is being retransmitted") {
-  Run r = run_os({.os = "aix", .server_extra = kAix60, .keepalive = "{ server: { enabled: true } }",
-                  .traffic = "{ at: 40s, from: server, bytes: 10 }", .faults = kSilenceClientAt30s});
-  auto probes = r.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kOut);
-  CHECK(probes.size() == 4);
-  CHECK(!r.with(NoteKind::kDataRetransmit, "server", CaptureDir::kOut).empty());
-  CHECK(r.outcome().side[1].error_cause == "keepalive: 4 probes unanswered");
-}
-
 TEST_CASE("aix: a RST at rcv_nxt-1 is accepted (answer to a 4.2-style probe); freebsd challenges it") {
   for (std::string_view os : {"aix", "freebsd"}) {
     CAPTURE(os);

@@ -229,3 +229,98 @@ faults: [ { at: 30s, host: server, action: block-from, peer: client } ]
   for (size_t i = answered + 1; i < probes.size(); ++i) CHECK(probes[i].t - probes[i - 1].t == Time::ms(2016));
   CHECK(rst[0].t - probes.back().t == Time::ms(2016));
 }
+
+namespace {
+// A client of `os` probes a Linux server (hz: 0) 1 ms away; from 1 s the
+// client drops everything from the server, so none of its probes is ever
+// answered (as far as it knows) and it keeps probing at its interval. The
+// server's answers still leave it and are in the trace.
+Run probed_linux_server(std::string_view os, std::string_view client_extra, std::string_view keepalive = "{}") {
+  return run_yaml(fmt::format(R"(
+name: t
+duration: 1m
+hosts:
+  client: {{ os: {}, address: 10.0.0.1{} }}
+  server: {{ os: linux, address: 10.0.0.2, hz: 0 }}
+links:
+  - {{ between: [client, server], delay: 1ms }}
+connections:
+  - name: c
+    client: client
+    server: server
+    port: 80
+    isn: {{ client: 1000, server: 5000 }}
+    keepalive: {}
+faults: [ {{ at: 1s, host: client, action: block-from, peer: server }} ]
+)",
+                              os, client_extra, keepalive));
+}
+struct ProbesAtServer {
+  std::vector<std::string> arrived;   // probes reaching the server
+  std::vector<std::string> answered;  // the server's ACKs to them
+  std::vector<std::string> limited;   // probes it left unanswered (tcp_invalid_ratelimit)
+};
+ProbesAtServer probes_at_server(const Run& r) {
+  ProbesAtServer p;
+  for (const TraceRecord& rec : r.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kIn)) {
+    p.arrived.push_back(t(rec.t));
+    if (rec.fate == NoteKind::kDupAckRateLimited) p.limited.push_back(t(rec.t));
+  }
+  for (const TraceRecord& rec : r.with(NoteKind::kAckOfProbe, "server", CaptureDir::kOut)) p.answered.push_back(t(rec.t));
+  return p;
+}
+using Times = std::vector<std::string>;
+}  // namespace
+
+TEST_CASE("linux: a 0-byte probe every 200 ms gets an answer only every 500 ms (tcp_invalid_ratelimit default)") {
+  // net/ipv4/tcp_input.c: a 0-byte probe (seq rcv_nxt-1, end_seq = seq) fails
+  // tcp_sequence(), so tcp_validate_incoming() answers it with
+  // tcp_send_dupack() unless tcp_oow_rate_limited(): the answer is skipped
+  // while jiffies - last_oow_ack_time < tcp_invalid_ratelimit (500 ms). Only
+  // answers that were sent restart the 500 ms.
+  // FreeBSD client, keepidle 5 s, keepintvl 200 ms (both ms), 8 probes: its
+  // last segment from the server is the SYN-ACK at 0.002, so the probes leave
+  // at 5.002 + 0.2k and reach the server 1 ms later.
+  Run r = probed_linux_server("freebsd", ", sysctl: { net.inet.tcp.keepidle: 5000, net.inet.tcp.keepintvl: 200 }");
+  ProbesAtServer p = probes_at_server(r);
+  CHECK(p.arrived == Times{"5.003000", "5.203000", "5.403000", "5.603000", "5.803000", "6.003000", "6.203000",
+                           "6.403000"});
+  // Answered: 5.003 (first), 5.603 (600 ms after it), 6.203 (600 ms after that).
+  CHECK(p.answered == Times{"5.003000", "5.603000", "6.203000"});
+  CHECK(p.limited == Times{"5.203000", "5.403000", "5.803000", "6.003000", "6.403000"});
+  // Exactly 500 ms since the last answer is no longer limited (elapsed < limit
+  // is the test): probes 250 ms apart get every second one answered.
+  Run edge = probed_linux_server("freebsd", ", sysctl: { net.inet.tcp.keepidle: 5000, net.inet.tcp.keepintvl: 250 }");
+  ProbesAtServer e = probes_at_server(edge);
+  REQUIRE(e.arrived.size() == 8);
+  CHECK(e.answered == Times{"5.003000", "5.503000", "6.003000", "6.503000"});
+  CHECK(e.limited.size() == 4);
+}
+
+TEST_CASE("linux: 1-byte probes are answered at once however fast they come (data is not rate limited)") {
+  // A 1-byte probe at rcv_nxt-1 ends at rcv_nxt, so tcp_sequence() accepts it
+  // and tcp_data_queue() ACKs the old byte at once; tcp_oow_rate_limited()
+  // exempts segments with payload anyway ("Data packets without SYNs are not
+  // likely part of an ACK loop").
+  SUBCASE("windows client, KeepAliveInterval 200 ms: all 10 probes answered") {
+    Run r = probed_linux_server("windows", ", sysctl: { KeepAliveTime: 5000, KeepAliveInterval: 200 }",
+                                "{ client: { enabled: true } }");
+    ProbesAtServer p = probes_at_server(r);
+    REQUIRE(p.arrived.size() == 10);
+    CHECK(r.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kIn)[0].seg.len == 1);
+    CHECK(p.answered == p.arrived);
+    CHECK(p.limited.empty());
+    const auto in = r.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kIn);
+    CHECK(in[1].t - in[0].t == Time::ms(200));
+  }
+  SUBCASE("solaris client: the 2nd probe one RTO (400 ms) after the 1st, both answered") {
+    Run r = probed_linux_server("solaris", ", sysctl: { _keepalive_interval: 10000 }", "{ client: { enabled: true } }");
+    const auto in = r.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kIn);
+    REQUIRE(in.size() >= 3);
+    CHECK(in[0].seg.len == 1);
+    CHECK(in[1].t - in[0].t == Time::ms(400));
+    ProbesAtServer p = probes_at_server(r);
+    CHECK(p.answered == p.arrived);
+    CHECK(p.limited.empty());
+  }
+}

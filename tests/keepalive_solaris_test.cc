@@ -64,3 +64,48 @@ TEST_CASE("solaris: ndd and ipadm tunable names, both in ms") {
   CHECK(load_error(os_scenario({.os = "solaris", .keepalive = "{ server: { interval: 90s } }"}))
             .find("interval (TCP_KEEPINTVL) must be 1..60 s on solaris, got 90 s") != std::string::npos);
 }
+
+TEST_CASE("solaris: TCP_KEEPALIVE_THRESHOLD sets the idle time in ms (10 s..10 days), the alias of TCP_KEEPIDLE") {
+  Run r = run_os({.os = "solaris", .keepalive = "{ server: { keepalive_threshold: 60500ms } }", .duration = "2m"});
+  auto probes = r.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kOut);
+  REQUIRE(!probes.empty());
+  CHECK(t(probes[0].t) == "60.503000");
+  CHECK(load_error(os_scenario({.os = "solaris", .keepalive = "{ server: { keepalive_threshold: 5s } }"}))
+            .find("keepalive_threshold (TCP_KEEPALIVE_THRESHOLD) must be 10000..864000000 ms on solaris, got 5000 ms") !=
+        std::string::npos);
+  CHECK(load_error(os_scenario({.os = "solaris", .keepalive = "{ server: { keepalive_threshold: 60000500us } }"}))
+            .find("which solaris takes in whole milliseconds") != std::string::npos);
+  CHECK(load_error(os_scenario({.os = "solaris", .keepalive = "{ server: { idle: 60s, keepalive_threshold: 60000ms } }"}))
+            .find("idle and keepalive_threshold both set the idle time (TCP_KEEPIDLE and TCP_KEEPALIVE_THRESHOLD) on "
+                  "solaris") != std::string::npos);
+  CHECK(load_error(os_scenario({.os = "linux", .keepalive = "{ server: { keepalive_threshold: 60000ms } }"}))
+            .find("linux has no per-socket option for 'keepalive_threshold'") != std::string::npos);
+}
+
+TEST_CASE("solaris: TCP_KEEPALIVE_ABORT_THRESHOLD replaces the abort interval; 0 probes forever") {
+  // Abort 30 s: the RTO-spaced probes of the default case, and the first fire
+  // with idletime > 60 + 30 s (110.803) closes the connection.
+  Run r = run_os({.os = "solaris", .keepalive = "{ server: { idle: 60s, keepalive_abort_threshold: 30000ms } }",
+                  .faults = kSilenceClientAt30s});
+  auto probes = r.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kOut);
+  CHECK(times(probes) == std::vector<std::string>{"60.003000", "60.403000", "61.203000", "62.803000", "66.003000",
+                                                  "72.403000", "85.203000"});
+  CHECK(t(r.outcome().side[1].error_at) == "110.803000");
+  CHECK(r.outcome().side[1].error == SocketError::kEtimedout);
+  // 0: tcp_keepalive_timer() only aborts when tcp_ka_abort_thres != 0.
+  Run never = run_os({.os = "solaris", .keepalive = "{ server: { idle: 60s, keepalive_abort_threshold: 0ms } }",
+                      .faults = kSilenceClientAt30s, .duration = "30m"});
+  CHECK(never.outcome().side[1].error == SocketError::kNone);
+  CHECK(never.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kOut).size() > 30);
+  // TCP_KEEPCNT alone derives the interval from the socket's abort threshold
+  // (40 s / 4 = 10 s, not the tunable's 480 s / 4 clamped to 60 s).
+  Run cnt = run_os({.os = "solaris", .keepalive = "{ server: { idle: 60s, count: 4, keepalive_abort_threshold: 40000ms } }",
+                    .faults = kSilenceClientAt30s});
+  CHECK(times(cnt.with(NoteKind::kKeepaliveProbe, "server", CaptureDir::kOut)) ==
+        std::vector<std::string>{"60.003000", "70.003000", "80.003000", "90.003000", "100.003000"});
+  CHECK(t(cnt.outcome().side[1].error_at) == "110.003000");
+  CHECK(load_error(os_scenario({.os = "solaris", .keepalive = "{ server: { keepalive_abort_threshold: -1ms } }"})) !=
+        "(loaded without error)");
+  CHECK(load_error(os_scenario({.os = "aix", .keepalive = "{ server: { keepalive_abort_threshold: 1000ms } }"}))
+            .find("aix has no per-socket option for 'keepalive_abort_threshold'") != std::string::npos);
+}

@@ -2,6 +2,9 @@
 // prediction (no root needed; the kernel suite is tests/kernel/).
 #include "kasim/lab.h"
 
+#include <algorithm>
+
+#include "kasim/middlebox_profiles.h"
 #include "test_util.h"
 
 using namespace kasim;
@@ -116,4 +119,80 @@ TEST_CASE("lab: applications match on the same first event within the tolerance"
   real[0].what = "ETIMEDOUT";
   CHECK_FALSE(compare_app_events(s, pred, real, Time::ms(5))[1].ok);
   CHECK_FALSE(compare_app_events(s, pred, {}, Time::ms(5))[1].ok);
+}
+
+TEST_CASE("lab: the linux-conntrack profiles are re-enacted; what conntrack cannot do is refused") {
+  for (const char* name : {"linux-conntrack", "linux-conntrack-strict", "linux-conntrack-reject", "kube-proxy"})
+    CHECK_MESSAGE(conntrack_refusal(find_middlebox_profile(name)->config).empty(), name);
+  CHECK(conntrack_refusal(find_middlebox_profile("openwrt")->config).find("NAT is not re-enacted") == 0);
+  FirewallConfig f = find_middlebox_profile("linux-conntrack")->config;
+  f.pickup = Pickup::kFromClient;
+  CHECK(conntrack_refusal(f).find("one-sided pickup") == 0);
+  f = FirewallConfig{};
+  f.time_wait = Time::ms(1500);
+  CHECK(conntrack_refusal(f) == "time_wait_timeout: conntrack timeouts are whole seconds from 1s to 2000000s, got 1.500s");
+  f = FirewallConfig{};
+  f.pickup = Pickup::kLoose;
+  f.pickup_timeout = Time::ms(300);
+  CHECK(conntrack_refusal(f).find("pickup_timeout:") == 0);
+  f.pickup = Pickup::kStrict;  // a strict box never picks up: its pickup timeout does not matter
+  CHECK(conntrack_refusal(f).empty());
+}
+
+TEST_CASE("lab: conntrack sysctls follow the scenario's firewall; rules kasim lacks are made inert") {
+  auto value = [](const std::vector<LabSysctl>& v, const std::string& name) {
+    auto it = std::find_if(v.begin(), v.end(), [&](const LabSysctl& c) { return c.name == "nf_conntrack_tcp_" + name; });
+    REQUIRE(it != v.end());
+    return it->value;
+  };
+  std::vector<LabSysctl> loose = conntrack_sysctls(find_middlebox_profile("linux-conntrack")->config);
+  CHECK(value(loose, "loose") == 1);
+  CHECK(value(loose, "timeout_established") == 432000);
+  CHECK(value(loose, "timeout_time_wait") == 120);
+  CHECK(value(loose, "timeout_close") == 10);
+  CHECK(value(loose, "max_retrans") == 3);
+  CHECK(value(loose, "timeout_max_retrans") == 300);
+  CHECK(value(loose, "timeout_unacknowledged") == 300);
+
+  FirewallConfig f;  // strict, no RETRANS rule
+  f.established = Time::s(4);
+  f.closing = Time::s(30);
+  f.time_wait = Time::s(7);
+  std::vector<LabSysctl> strict = conntrack_sysctls(f);
+  CHECK(value(strict, "loose") == 0);
+  CHECK(value(strict, "timeout_established") == 4);
+  CHECK(value(strict, "timeout_fin_wait") == 30);
+  CHECK(value(strict, "timeout_last_ack") == 30);
+  CHECK(value(strict, "timeout_time_wait") == 7);
+  CHECK(value(strict, "timeout_syn_sent") == 120);
+  // Inert: no state's timeout is longer (the kernel only shortens to them).
+  CHECK(value(strict, "max_retrans") == 255);
+  CHECK(value(strict, "timeout_max_retrans") == 120);
+  CHECK(value(strict, "timeout_unacknowledged") == 120);
+}
+
+TEST_CASE("lab: link transits pair a packet leaving one end of a link with its arrival at the other") {
+  Scenario s = must_load(kFwScenario);
+  const uint32_t client = 0, server = 1, fw = 2;
+  auto rec = [](Time t, uint32_t node, CaptureDir d, Segment g) { return LabRecord{t, node, 0, d, g, {}}; };
+  Segment syn = seg(true, kSyn, 1000, 0), synack = seg(false, kSyn | kAck, 5000, 1001);
+  Segment rst = seg(true, kRst, 1001, 0);
+  std::vector<LabRecord> recs{
+      rec(Time(), client, CaptureDir::kOut, syn),
+      rec(Time::us(25'040), fw, CaptureDir::kForward, syn),
+      rec(Time::us(25'080), server, CaptureDir::kIn, syn),
+      rec(Time::us(25'100), server, CaptureDir::kOut, synack),
+      rec(Time::us(25'150), fw, CaptureDir::kForward, synack),
+      rec(Time::us(50'230), client, CaptureDir::kIn, synack),
+      rec(Time::s(5), fw, CaptureDir::kOut, rst),  // the firewall's own RST in the client's name, to the server
+      rec(Time::s(5) + Time::us(60), server, CaptureDir::kIn, rst),
+      rec(Time::s(6), client, CaptureDir::kOut, seg(true, kAck, 1001, 5001)),  // lost: no arrival
+  };
+  std::vector<std::vector<Time>> t = link_transits(s, recs);
+  REQUIRE(t.size() == 2);
+  CHECK(t[0] == std::vector<Time>{Time::us(25'040), Time::us(25'080)});  // client-fw: SYN, SYN-ACK
+  CHECK(t[1] == std::vector<Time>{Time::us(40), Time::us(50), Time::us(60)});  // fw-server
+  CHECK(median_time(t[1]) == Time::us(50));
+  CHECK(median_time(t[0]) == Time::us(25'040));
+  CHECK(median_time({}) == Time());
 }

@@ -158,6 +158,16 @@ TEST_CASE("pcap: files appear only when the run succeeds; --pcap-node checks the
   fs::remove_all(d);
 }
 
+TEST_CASE("pcap: an unwritable --pcap path is named as given, before anything runs") {
+  std::string err;
+  CHECK(cli({"run", "--pcap", "/nonexistent-dir/x.pcap"}, &err) == 2);
+  // The client's file is the first one opened; the message names it, not
+  // the temporary file it would have been written to.
+  CHECK(err == "/nonexistent-dir/x.client.pcap: cannot write: No such file or directory\n");
+  CHECK(cli({"run", "--pcap", "/nonexistent-dir/only.pcap", "--pcap-node", "fw"}, &err) == 2);
+  CHECK(err == "/nonexistent-dir/only.pcap: cannot write: No such file or directory\n");
+}
+
 // tshark reads every capture file of every seed scenario: no malformed
 // packets, no checksum errors, one frame per trace record with its time,
 // addresses, flags, raw seq/ack and length, and tshark's own TCP analysis

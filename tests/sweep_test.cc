@@ -2,8 +2,12 @@
 // with GNU parallel.
 #include <doctest/doctest.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli_util.h"
 #include "kasim/sweep.h"
@@ -90,25 +94,97 @@ TEST_CASE("sweep: rows in grid order with outcomes; --jobs 1 and --jobs 2 are by
 TEST_CASE("sweep: --resume after a truncated output runs only the missing rows") {
   TempDir dir("sweep-resume");
   REQUIRE(cli(sweep_args({"-o", dir.file("full.csv")})).code == 0);
+  CHECK_FALSE(std::filesystem::exists(sweep_partial_path(dir.file("full.csv"))));
   std::string full = read_text(dir.file("full.csv"));
-  // Interrupted: header, 4 rows and half of the fifth.
+  // Interrupted: header, 4 rows and half of the fifth, in the partial file.
   size_t cut = 0;
   for (int i = 0; i < 5; ++i) cut = full.find('\n', cut) + 1;
   std::string partial = full.substr(0, cut + 7);
-  write_text(dir.file("part.csv"), partial);
-  CliResult r = cli(sweep_args({"--resume", "-o", dir.file("part.csv")}));
+  std::string out = dir.file("part.csv");
+  write_text(sweep_partial_path(out), partial);
+  CliResult r = cli(sweep_args({"--resume", "-o", out}));
   REQUIRE(r.code == 0);
   CHECK(r.err.find("12 points in this shard, 4 already done, 8 run") != std::string::npos);
-  CHECK(read_text(dir.file("part.csv")) == full);
-  // Resuming a complete output runs nothing.
-  CliResult again = cli(sweep_args({"--resume", "-o", dir.file("part.csv")}));
+  CHECK(read_text(out) == full);
+  CHECK_FALSE(std::filesystem::exists(sweep_partial_path(out)));
+  // Resuming a complete output runs nothing and leaves it as it is.
+  CliResult again = cli(sweep_args({"--resume", "-o", out}));
   CHECK(again.err.find("12 already done, 0 run") != std::string::npos);
-  CHECK(read_text(dir.file("part.csv")) == full);
-  // An output of another sweep is refused.
+  CHECK(read_text(out) == full);
+  // An output written by an older kasim straight to FILE, cut mid-row, is
+  // resumed too (FILE itself is not touched until the rename).
+  write_text(dir.file("old.csv"), partial);
+  CliResult old = cli(sweep_args({"--resume", "-o", dir.file("old.csv")}));
+  CHECK(old.err.find("4 already done, 8 run") != std::string::npos);
+  CHECK(read_text(dir.file("old.csv")) == full);
+  // An output of another sweep is refused, and left as it was.
   write_text(dir.file("other.csv"), "index,x,error\n0,1,\n");
   CliResult bad = cli(sweep_args({"--resume", "-o", dir.file("other.csv")}));
   CHECK(bad.code == 2);
   CHECK(bad.err.find("header differs") != std::string::npos);
+  CHECK(read_text(dir.file("other.csv")) == "index,x,error\n0,1,\n");
+  CHECK_FALSE(std::filesystem::exists(sweep_partial_path(dir.file("other.csv"))));
+}
+
+// A sweep killed (SIGKILL, in a child process) right after its third row:
+// FILE keeps its earlier complete contents, FILE.partial holds the header and
+// three complete rows, and --resume finishes it into exactly what an
+// uninterrupted sweep writes.
+TEST_CASE("sweep: a killed sweep never truncates FILE; --resume completes it") {
+  TempDir dir("sweep-killed");
+  std::string reference = dir.file("reference.csv"), out = dir.file("out.csv");
+  REQUIRE(cli(sweep_args({"-o", reference})).code == 0);
+  const std::string earlier = "index,an,earlier,sweep,error\n0,1,2,3,\n";
+  write_text(out, earlier);
+  std::string yaml = read_text(kScenario);
+  SweepOptions o;
+  std::string why;
+  o.axes = {*parse_vary("connections.db.keepalive.client.idle=300s..375s:25s", &why),
+            *parse_vary("middleboxes.nlb.idle_timeout=300s,350s,600s", &why)};
+  o.jobs = 2;
+  o.after_row = [](uint64_t rows) {
+    if (rows == 3) ::kill(::getpid(), SIGKILL);
+  };
+  std::fflush(nullptr);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::FILE* devnull = std::fopen("/dev/null", "w");
+    SweepStats st;
+    run_sweep_to_file(yaml, kScenario, o, out, false, devnull, &st);
+    ::_exit(42);  // not reached: the sweep kills itself after its third row
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+  CHECK(read_text(out) == earlier);
+  std::string partial = read_text(sweep_partial_path(out));
+  std::string full = read_text(reference);
+  size_t four_lines = 0;
+  for (int i = 0; i < 4; ++i) four_lines = full.find('\n', four_lines) + 1;
+  CHECK(partial == full.substr(0, four_lines));
+  CliResult r = cli(sweep_args({"--resume", "-o", out}));
+  REQUIRE(r.code == 0);
+  CHECK(r.err.find("12 points in this shard, 3 already done, 9 run") != std::string::npos);
+  CHECK(read_text(out) == full);
+  CHECK_FALSE(std::filesystem::exists(sweep_partial_path(out)));
+}
+
+TEST_CASE("sweep: without --resume a leftover partial file is started afresh; bad input leaves none") {
+  TempDir dir("sweep-fresh");
+  std::string out = dir.file("out.csv");
+  write_text(sweep_partial_path(out), "garbage from another time\n");
+  REQUIRE(cli(sweep_args({"-o", out})).code == 0);
+  CHECK(lines(read_text(out)) == 13);
+  CHECK_FALSE(std::filesystem::exists(sweep_partial_path(out)));
+  CliResult bad = cli({"sweep", kScenario, "--vary", "middleboxes.nlb.idle_timeout=350s,banana", "-o", dir.file("b.csv")});
+  CHECK(bad.code == 2);
+  CHECK_FALSE(std::filesystem::exists(dir.file("b.csv")));
+  CHECK_FALSE(std::filesystem::exists(sweep_partial_path(dir.file("b.csv"))));
+  CliResult unwritable = cli(sweep_args({"-o", "/nonexistent-dir/s.csv"}));
+  CHECK(unwritable.code == 2);
+  CHECK(unwritable.err == "kasim sweep: cannot write /nonexistent-dir/s.csv.partial: No such file or directory\n");
 }
 
 TEST_CASE("sweep: 4 shards run with GNU parallel merge into the unsharded sweep, byte for byte") {
@@ -152,4 +228,30 @@ TEST_CASE("sweep: bad input is found before anything runs") {
   CHECK(r.err.find("--set middleboxes.nlb.idle_timeout") != std::string::npos);
   CliResult s = cli({"sweep", kScenario, "--vary", "seed=1,2", "--shard", "4/4"});
   CHECK(s.code == 2);
+}
+
+TEST_CASE("sweep: the progress bar is drawn on stderr when it is a terminal, and only then") {
+  // script(1) (util-linux, Debian's bsdutils: always installed) runs the
+  // sweep with a pseudo-terminal as stderr and keeps what it printed; the
+  // rows go to a file through stdout.
+  REQUIRE_MESSAGE(std::system("command -v script >/dev/null 2>&1") == 0, "script(1) is not installed (util-linux)");
+  TempDir dir("sweep-tty");
+  std::string inner = std::string(KASIM_BINARY) + " sweep " + kScenario;
+  for (const std::string& v : kVary) inner += " '" + v + "'";
+  inner += " --jobs 1 > " + dir.file("rows.csv");
+  std::string cmd = "script -qec \"" + inner + "\" " + dir.file("tty.txt") + " </dev/null >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::string tty = read_text(dir.file("tty.txt"));
+  // One bar per finished row, redrawn in place, the last one full.
+  CHECK(tty.find("\r[###                                     ] 1/12") != std::string::npos);
+  CHECK(tty.find("] 6/12\r[") != std::string::npos);
+  CHECK(tty.find("\r[" + std::string(40, '#') + "] 12/12") != std::string::npos);
+  // The rows are what a run without a terminal writes: the bar stays on stderr.
+  CliResult plain = cli(sweep_args({"--jobs", "1"}));
+  REQUIRE(plain.code == 0);
+  CHECK(read_text(dir.file("rows.csv")) == plain.out);
+  // Without a terminal: no bar, the one-line summary instead.
+  CHECK(plain.err.find('\r') == std::string::npos);
+  CHECK(plain.err.find("/12") == std::string::npos);
+  CHECK(plain.err.find("12 points in this shard, 0 already done, 12 run") != std::string::npos);
 }

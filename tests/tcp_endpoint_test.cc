@@ -179,14 +179,60 @@ faults: [ { at: 5s, host: a, action: block-from, peer: b } ]
   CHECK(t(rtx[0].t) == "10.404000");
   CHECK(t(rtx[1].t) == "10.808000");
   CHECK(t(rtx[2].t) == "11.616000");
-  // Give-up: the first RTO expiry at least 924.6 s after the first retransmission.
+  // Give-up (tcp_retransmit_timer() -> tcp_write_timeout() ->
+  // retransmits_timed_out(sk, tcp_retries2, 0)): at each RTO expiry after the
+  // first, the connection dies once now - retrans_stamp (the first RTO
+  // retransmission, 10.404; the TLP does not set it) >= tcp_model_timeout(15,
+  // TCP_RTO_MIN): linear_backoff_thresh = ilog2(120 s / 200 ms) = 9, and
+  // 15 > 9, so timeout = (2^10 - 1) * 200 ms + (15 - 9) * 120 s = 924.6 s.
+  // This connection's RTO is 202 ms, not 200: after the first retransmission
+  // the waits are 404, 808, ..., 103424 ms (9 doublings, summing to 206.444 s),
+  // then 120 s each. The expiry after the 15th retransmission comes at
+  // 206.444 + 6 * 120 = 926.444 s >= 924.6 s (the one before, 806.444 s, is
+  // short): ETIMEDOUT at 10.404 + 926.444 = 936.848 s, 15 RTO
+  // retransmissions. (With an RTO of exactly 200 ms that expiry would be
+  // at 924.4 s < 924.6 s and a 16th retransmission would go out.)
   const auto& o = r.outcome();
   CHECK(o.side[0].error == SocketError::kEtimedout);
-  CHECK(o.side[0].error_at - rtx[0].t >= Time::ms(924600));
+  CHECK(rtx.size() == 15);
+  CHECK(t(rtx.back().t) == "816.848000");
+  CHECK(t(o.side[0].error_at) == "936.848000");
+  CHECK(o.side[0].error_at - rtx[0].t == Time::ms(926444));
   CHECK(r.with(NoteKind::kRetransmitGiveUpRst, "a", CaptureDir::kOut).empty());
   CHECK(o.killer == "a (input filter)");
   // Backoff is capped at TCP_RTO_MAX (120 s).
   for (size_t i = 1; i < rtx.size(); ++i) CHECK(rtx[i].t - rtx[i - 1].t <= Time::s(120));
+}
+
+TEST_CASE("linux: black-hole write with tcp_retries2 = 5 gives up at the 7th RTO expiry (tcp_model_timeout 12.6 s)") {
+  // tcp_model_timeout(5, 200 ms): 5 <= linear_backoff_thresh (9), so
+  // timeout = (2^6 - 1) * 200 ms = 12.6 s after the first RTO retransmission
+  // (10.404). With this connection's 202 ms RTO the expiries after it come
+  // 0.404, 1.212, 2.828, 6.060, 12.524 s later (retransmissions 2..6: 12.524 s
+  // is 76 ms short of 12.6 s), and the next, 25.452 s later, gives up:
+  // 6 RTO retransmissions, ETIMEDOUT at 10.404 + 25.452 = 35.856 s, no RST.
+  // (A 204 ms RTO, as at HZ=250, reaches 12.648 s at the 6th expiry and gives
+  // up there: tests/kernel/blackhole-write-retries2.yaml.)
+  Run r = run_yaml(R"(
+name: t
+duration: 2m
+hosts:
+  a: { hz: 0, sysctl: { net.ipv4.tcp_retries2: 5 } }
+  b: { hz: 0 }
+links: [ { between: [a, b], delay: 1ms } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, isn: { client: 1, server: 100 },
+      traffic: [ { at: 10s, from: client, bytes: 10 } ] }
+faults: [ { at: 5s, host: a, action: block-from, peer: b } ]
+)");
+  auto rtx = r.with(NoteKind::kDataRetransmit, "a", CaptureDir::kOut);
+  std::vector<std::string> got;
+  for (const TraceRecord& x : rtx) got.push_back(t(x.t));
+  CHECK(got == std::vector<std::string>{"10.404000", "10.808000", "11.616000", "13.232000", "16.464000", "22.928000"});
+  const auto& o = r.outcome();
+  CHECK(o.side[0].error == SocketError::kEtimedout);
+  CHECK(t(o.side[0].error_at) == "35.856000");
+  CHECK(r.with(NoteKind::kRetransmitGiveUpRst, "a", CaptureDir::kOut).empty());
 }
 
 TEST_CASE("linux: TCP_USER_TIMEOUT bounds the black-hole write") {
@@ -278,4 +324,163 @@ faults:
   CHECK(rtx[1].why_b == 408000);
   CHECK(rtx[2].why_b == 816000);
   CHECK(rtx[3].why_b == 1632000);
+}
+
+TEST_CASE("scenario: initial sequence numbers come from the seed unless the scenario sets them") {
+  auto syn_isns = [](uint64_t seed, std::string_view isn_line) {
+    std::string yaml = fmt::format(R"(
+name: isn
+duration: 1s
+seed: {}
+hosts:
+  a: {{ os: linux, address: 10.0.0.1, hz: 0 }}
+  b: {{ os: linux, address: 10.0.0.2, hz: 0 }}
+links: [ {{ between: [a, b], delay: 1ms }} ]
+connections:
+  - name: c
+    client: a
+    server: b
+    port: 80
+{}
+)",
+                                   seed, isn_line);
+    Run r = run_yaml(yaml);
+    std::vector<TraceRecord> syn = r.at("a", CaptureDir::kOut);
+    std::vector<TraceRecord> synack = r.at("b", CaptureDir::kOut);
+    REQUIRE(!syn.empty());
+    REQUIRE(!synack.empty());
+    REQUIRE(syn[0].seg.flags == kSyn);
+    REQUIRE(synack[0].seg.flags == (kSyn | kAck));
+    return std::pair{syn[0].seg.seq, synack[0].seg.seq};
+  };
+  auto s1 = syn_isns(1, "");
+  CHECK(syn_isns(1, "") == s1);  // the same seed: the same numbers
+  auto s2 = syn_isns(2, "");
+  CHECK(s2.first != s1.first);
+  CHECK(s2.second != s1.second);
+  CHECK(s1.first != s1.second);  // each side has its own
+  // Set in the scenario: whatever the seed.
+  CHECK(syn_isns(1, "    isn: { client: 1000, server: 5000 }") == std::pair{1000u, 5000u});
+  CHECK(syn_isns(2, "    isn: { client: 1000, server: 5000 }") == std::pair{1000u, 5000u});
+}
+
+namespace {
+// An established pair whose server has keepalive on (idle 60 s, ideal
+// timers). The server wrote 100 bytes at 10 s and the client's ACK arrived at
+// 10.002: snd_una = snd_nxt = 5101, rcv_nxt = 1001, and the last acceptable
+// ACK (the idle reference) is 10.002.
+std::unique_ptr<Pair> idle_server() {
+  auto p = std::make_unique<Pair>();
+  KeepaliveOptions ka;
+  ka.enabled = true;
+  ka.idle_s = 60;
+  ka.interval_s = 10;
+  ka.count = 3;
+  p->s.set_keepalive(Time(), ka);  // in LISTEN: armed when established
+  p->c.connect(Time(), p->out);
+  p->s.on_segment(Time::ms(1), p->take().at(0).seg, p->out);
+  p->c.on_segment(Time::ms(2), p->take().at(0).seg, p->out);
+  p->s.on_segment(Time::ms(3), p->take().at(0).seg, p->out);
+  p->out.clear();
+  p->s.send(Time::s(10), 100, p->out);
+  p->c.on_segment(Time::s(10) + Time::ms(1), p->take().at(0).seg, p->out);
+  p->s.on_segment(Time::s(10) + Time::ms(2), p->take().at(0).seg, p->out);
+  p->out.clear();
+  REQUIRE(p->s.snd_una() == 5101);
+  REQUIRE(p->s.rcv_nxt() == 1001);
+  return p;
+}
+// A segment from the client to the server.
+Segment from_client(uint32_t seq, uint32_t ack, uint32_t len, uint8_t flags = kAck) {
+  Segment s;
+  s.src = 1; s.dst = 2; s.sport = 40000; s.dport = 80;
+  s.seq = seq; s.ack = ack; s.len = len; s.flags = flags; s.window = 64240;
+  return s;
+}
+// Runs the server's timers until its first keepalive probe; its send time.
+Time first_probe(Pair& p, Time until = Time::s(600)) {
+  for (Time w = p.s.next_wakeup(); w <= until; w = p.s.next_wakeup()) {
+    p.s.on_timer(w, p.out);
+    for (const EmittedSegment& e : p.take())
+      if (e.note == NoteKind::kKeepaliveProbe) return w;
+  }
+  return Time::never();
+}
+}  // namespace
+
+TEST_CASE("linux: old ACKs and out-of-window data do not reset keepalive idle; acceptable ACKs and in-order data do") {
+  // tcp_validate_incoming() drops out-of-window segments (with a dupack)
+  // before tcp_ack() runs; tcp_ack() sets rcv_tstamp only for an ACK in
+  // [snd_una, snd_nxt] ("old_ack" skips it); tcp_event_data_recv() sets
+  // lrcvtime for in-order data. Idle = now - max(rcv_tstamp, lrcvtime), so
+  // the probe is at 10.002 + 60 s unless the segment at 30 s counted.
+  const Time untouched = Time::s(70) + Time::ms(2);
+  const Time reset = Time::s(90);
+  SUBCASE("old ACK (ack 5001 < snd_una 5101): ignored, no answer") {
+    auto p = idle_server();
+    p->s.on_segment(Time::s(30), from_client(1001, 5001, 0), p->out);
+    CHECK(p->take().empty());
+    CHECK(first_probe(*p) == untouched);
+  }
+  SUBCASE("data beyond the window (with an acceptable ACK field): dupack, dropped") {
+    auto p = idle_server();
+    p->s.on_segment(Time::s(30), from_client(1001 + 64240 + 100, 5101, 10), p->out);
+    auto v = p->take();
+    REQUIRE(v.size() == 1);
+    CHECK(v[0].seg.ack == 1001);
+    CHECK(p->s.rcv_nxt() == 1001);
+    CHECK(first_probe(*p) == untouched);
+  }
+  SUBCASE("old data wholly below rcv_nxt: dupack, dropped") {
+    auto p = idle_server();
+    p->s.on_segment(Time::s(30), from_client(900, 5101, 10), p->out);
+    CHECK(p->take().size() == 1);
+    CHECK(first_probe(*p) == untouched);
+  }
+  SUBCASE("ACK of data never sent (ack 6000 > snd_nxt), with in-order data: the whole segment is dropped") {
+    // tcp_ack() returns -SKB_DROP_REASON_TCP_ACK_UNSENT_DATA after a
+    // challenge ACK; the data is not queued.
+    auto p = idle_server();
+    p->s.on_segment(Time::s(30), from_client(1001, 6000, 10), p->out);
+    CHECK(p->out.discarded == NoteKind::kDropOutOfWindow);
+    auto v = p->take();
+    REQUIRE(v.size() == 1);  // the challenge ACK
+    CHECK(v[0].seg.ack == 1001);
+    CHECK(p->s.rcv_nxt() == 1001);
+    CHECK(first_probe(*p) == untouched);
+  }
+  SUBCASE("contrast: a duplicate ACK (ack == snd_una) is acceptable and resets idle") {
+    auto p = idle_server();
+    p->s.on_segment(Time::s(30), from_client(1001, 5101, 0), p->out);
+    CHECK(first_probe(*p) == reset);
+  }
+  SUBCASE("contrast: in-order data with an old ACK resets idle (lrcvtime)") {
+    auto p = idle_server();
+    p->s.on_segment(Time::s(30), from_client(1001, 5001, 10), p->out);
+    CHECK(p->s.rcv_nxt() == 1011);
+    CHECK(first_probe(*p) == reset);
+  }
+}
+
+TEST_CASE("linux: challenge ACKs and 0-byte out-of-window answers share one 500 ms per-socket limit; data does not count") {
+  // __tcp_oow_rate_limited() guards both tcp_send_dupack() for unacceptable
+  // 0-byte segments and tcp_send_challenge_ack(); tcp_oow_rate_limited()
+  // lets data through without touching last_oow_ack_time.
+  auto p = idle_server();
+  Segment probe = from_client(1000, 5101, 0);         // a 0-byte keepalive probe
+  Segment rst = from_client(1100, 0, 0, kRst);        // in window, not exact
+  Segment old_data = from_client(900, 5101, 10);      // wholly old data
+  p->s.on_segment(Time::s(20), probe, p->out);
+  CHECK(p->take().size() == 1);                       // answered; the 500 ms start
+  p->s.on_segment(Time::s(20) + Time::ms(100), old_data, p->out);
+  CHECK(p->take().size() == 1);                       // data: answered anyway
+  p->s.on_segment(Time::s(20) + Time::ms(200), rst, p->out);
+  CHECK(p->out.discarded == NoteKind::kDupAckRateLimited);
+  CHECK(p->take().empty());                           // challenge ACK limited
+  p->s.on_segment(Time::s(20) + Time::ms(500), rst, p->out);
+  CHECK(p->take().size() == 1);                       // 500 ms after the first answer
+  CHECK(p->s.state() == TcpState::kEstablished);
+  p->s.on_segment(Time::s(20) + Time::ms(700), probe, p->out);
+  CHECK(p->out.discarded == NoteKind::kDupAckRateLimited);
+  CHECK(p->take().empty());                           // 200 ms after the challenge ACK
 }

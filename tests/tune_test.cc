@@ -50,9 +50,12 @@ TuneRequest request(std::optional<Time> detect = std::nullopt) {
   return q;
 }
 
-// The recommendation survives and the last run before the dead-peer run fails
-// with a larger idle.
-void check_confirmations(const TuneResult& r) {
+// The recommendation survives, and the last run before the dead-peer run is
+// the nearest failing neighbour: exactly the smallest failing idle at the
+// bisection's resolution (1 s). Re-simulating it and 1 s below it (with the
+// same probe lost, for as long) shows the boundary: idle - 1 s survives,
+// idle fails.
+void check_confirmations(const Scenario& s, const TuneResult& r, Side side = Side::kClient) {
   REQUIRE(r.runs.size() >= 3);
   CHECK(r.runs.front().survived);
   CHECK(!r.runs.front().lost_probe_at.is_never());  // a probe really was dropped
@@ -60,6 +63,20 @@ void check_confirmations(const TuneResult& r) {
   CHECK(!fail.survived);
   CHECK(fail.setting.idle > r.setting.idle);
   CHECK(r.runs.back().dead_peer);
+  const Time second = Time::s(1);
+  KeepaliveSetting below = fail.setting;
+  below.idle -= second;
+  TuneRun just_below = simulate_setting(s, 0, side, below, fail.duration - second, true);
+  TuneRun again = simulate_setting(s, 0, side, fail.setting, fail.duration, true);
+  CHECK_MESSAGE(just_below.survived, "idle " << format_duration(below.idle) << " fails too: " << just_below.what);
+  CHECK_MESSAGE(!again.survived, "idle " << format_duration(fail.setting.idle) << " survives: " << again.what);
+  // When the bisection ran, the run kept before the failing one is that
+  // last surviving idle.
+  if (r.runs.size() >= 4) {
+    const TuneRun& last_ok = r.runs[r.runs.size() - 3];
+    CHECK(last_ok.survived);
+    CHECK(last_ok.setting.idle == below.idle);
+  }
 }
 
 }  // namespace
@@ -87,7 +104,7 @@ TEST_CASE("tune: one box, linux: the NLB binds; the survival rule is tight and t
   bool saw_sysctl = false;
   for (const std::string& l : r.sysctl_lines) saw_sysctl = saw_sysctl || l.starts_with("sysctl -w net.ipv4.tcp_keepalive_time=331 ");
   CHECK(saw_sysctl);
-  check_confirmations(r);
+  check_confirmations(s, r);
   // The dead-peer run gives up within the stated bound.
   CHECK(r.runs.back().detected_after <= r.detection);
 }
@@ -106,7 +123,7 @@ TEST_CASE("tune: several boxes: the shortest timeout among refreshing boxes bind
   // FreeBSD: exact timers plus 10 ms slack per timer; rtt 4 ms.
   CHECK(r.setting.idle + r.setting.interval + Time::ms(20) + Time::ms(4) + Time::s(1) < Time::min(4));
   CHECK(r.setting.idle == Time::s(237));
-  check_confirmations(r);
+  check_confirmations(s, r);
   // Tuned from the server side the route is walked the other way.
   TuneRequest q = request();
   q.side = Side::kServer;
@@ -126,7 +143,7 @@ TEST_CASE("tune: AIX: half-second sysctls, count+1 probes, detection bound honou
     half = half || l.starts_with(fmt::format("no -p -o tcp_keepidle={} ", r.setting.idle.count_s() * 2));
   CHECK(half);
   CHECK(r.detection <= Time::min(10));
-  check_confirmations(r);
+  check_confirmations(s, r);
   CHECK(r.runs.back().detected_after <= r.detection);
   // one answered probe in the first idle period, then keepcnt+1 unanswered ones
   CHECK(r.runs.back().probes == 1 + r.setting.count + 1);
@@ -137,7 +154,7 @@ TEST_CASE("tune: Windows: the fixed 10 probes make a tight detection bound impos
   TuneResult ok = must_tune(s, request());
   CHECK(ok.verdict == TuneResult::Verdict::kOk);
   CHECK(ok.setting.count == 10);
-  check_confirmations(ok);
+  check_confirmations(s, ok);
   TuneRequest q = request(Time::s(5));
   q.confirm = false;
   TuneResult r = must_tune(s, q);
@@ -250,4 +267,23 @@ TEST_CASE("tune: AIX's report reads: durations as seconds or minutes, not raw mi
   // count 1: AIX sends 2 probes; "1 probes" nowhere.
   CHECK(r.out.find("# 1 (aix sends 2 probes)") != std::string::npos);
   CHECK(r.out.find(" 1 probes") == std::string::npos);
+}
+
+TEST_CASE("tune: a fleet's client OS mix: one OS is tuned as that OS, several are refused") {
+  std::string y = path_yaml("linux", {{"nlb", "{ profile: aws-nlb }"}});
+  y.replace(y.find("{ name: app, client: client, server: server, port: 443 }"), 56,
+            "{ name: app, client: client, server: server, port: 443, count: 10, os_mix: { windows: 100% } }");
+  TuneRequest q = request();
+  q.confirm = false;
+  TuneResult one = must_tune(must_load(y), q);
+  CHECK(one.os == "windows");
+  CHECK(one.setting.count == 10);  // Windows' fixed 10 probes
+  y.replace(y.find("{ windows: 100% }"), 17, "{ windows: 50%, linux: 50% }");
+  std::string err;
+  tune(must_load(y), q, &err);
+  CHECK(err == "the clients of fleet 'app' run several OSes (os_mix: windows, linux); tune one at a time, e.g. with "
+               "--set connections.app.os_mix={windows: 100%}, or tune the server side");
+  q.side = Side::kServer;
+  TuneResult server = must_tune(must_load(y), q);
+  CHECK(server.os == "linux");
 }

@@ -41,6 +41,7 @@ enum class OutcomeField : uint8_t {
   kState,            // <side>.state: TCP state at the end (ESTABLISHED, ...)
   kKeepaliveProbes,  // <side>.keepalive_probes: probes that side sent (a fleet: all its instances)
   kFleetCount,       // a fleet: how many of its connections met `fate` (alive: 792, timed-out: 208)
+  kFleetOsCount,     // a fleet with an os_mix: how many of one OS's clients met `fate` (os: { linux: { reset: 350 } })
 };
 
 struct OutcomeAssertion {
@@ -54,7 +55,8 @@ struct OutcomeAssertion {
   bool flag = false;                 // kHalfOpen
   SocketError error = SocketError::kNone;
   TcpState state = TcpState::kClosed;
-  int64_t number = 0;                // kKeepaliveProbes
+  int64_t number = 0;                // kKeepaliveProbes, kFleetCount, kFleetOsCount
+  uint8_t os = 0;                    // kFleetOsCount: index into the connection's os_mix
   std::optional<Time> tolerance;     // the connection block's own; else the file's
   SourceMark mark;                   // of the value
 };

@@ -9,8 +9,8 @@
 // What is narrated: every packet where it is created (the origin's `out`
 // record), what a node did to it when that matters (drops, discards,
 // firewalls refreshing or lacking state, RSTs accepted), scheduled faults,
-// firewall entries expiring (derived from the packets each firewall
-// forwarded and its idle timeouts, with kasim's own Firewall rules), and
+// firewall entries expiring (as the simulator reports them from each
+// box's own entry: the state and the timeout that ran out), and
 // give-ups that send no packet (illumos keepalive, Linux and illumos
 // retransmission), told at the time the connection's outcome gives. The
 // sink sees only the capture points the simulator records, so run it on a
@@ -39,6 +39,7 @@ class ExplainSink : public TraceSink {
 
   void begin(const Scenario& s) override;
   void record(const TraceRecord& r) override;
+  void expiry(const ExpiryRecord& e) override;
   void outcome(const ConnectionOutcome& o) override;
   void fleet(const FleetOutcome& f) override;
   void end(const RunSummary& s) override;

@@ -28,6 +28,9 @@
 //   {expect}                   probe: what the peer expects next (snd_una); answer: rcv_nxt
 //   {rcv_nxt}                  the acting host's rcv_nxt (tracked from what it received)
 //   {probe_seq}                answer: the seq of the probe being answered
+//   {probe_verdict}            answer: why the probe is answered: a zero-byte probe is below
+//                              rcv_nxt (not acceptable); a one-byte probe is data the host already
+//                              has (a duplicate, answered by an immediate ACK)
 //   {payload}                  "no data" or "one byte (0x00)"
 //   {user_timeout}             TCP_USER_TIMEOUT, "30 s"
 //   {n_retransmissions}        "12 retransmissions"

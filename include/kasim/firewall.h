@@ -170,6 +170,35 @@ struct FirewallConfig {
 enum class FlowState : uint8_t { kSyn, kEstablished, kClosing, kTimeWait, kClosed, kProbing, kExpired };
 const char* flow_state_name(FlowState s);
 
+// Why an entry stopped being live.
+enum class ExpiryCause : uint8_t {
+  kIdle,        // its state's idle timeout ran out (after the RSTs its idle action sends)
+  kUnanswered,  // DCD: an end did not answer the probes
+  kEvicted,     // a new flow met a full table and took its place
+};
+const char* expiry_cause_name(ExpiryCause c);
+
+// Why an entry's timeout differs from its state's configured one.
+enum class TimeoutRule : uint8_t {
+  kState,      // the state's own timeout
+  kPickupCap,  // a picked-up entry without a reply yet: pickup_timeout
+  kRetrans,    // max_retrans identical packets went unanswered: retrans_timeout
+  kAdaptive,   // scaled down as the table filled (pf adaptive timeouts)
+};
+
+// An entry that expired, as observers (the trace) see it. `at` is when it
+// expired: a deadline found only at the next packet (it moved earlier under
+// adaptive timeouts) lies before the moment it is reported.
+struct ExpiredEntry {
+  uint32_t tag = 0;      // the entry's tag (the simulator's connection index)
+  Time at;
+  FlowState state = FlowState::kEstablished;  // the state whose timeout ran out (kProbing: DCD)
+  Time timeout;          // that state's timeout as applied: caps, RETRANS rule and adaptive scaling included
+  Time last_seen;        // the last refresh
+  ExpiryCause cause = ExpiryCause::kIdle;
+  TimeoutRule rule = TimeoutRule::kState;  // what set `timeout` (kIdle)
+};
+
 // Direction of a packet through the box.
 enum class FlowDir : uint8_t { kFromClient = 0, kFromServer = 1 };
 
@@ -225,8 +254,16 @@ class Firewall {
   // `out` (if given). Returns the time of the next check, or never() if the
   // entry expired now (or is gone).
   Time check_expiry(Time now, uint32_t slot, std::vector<Injection>* out = nullptr);
-  // Drops all state at once (failover, reboot, rule reload).
+  // Drops all state at once (failover, reboot, rule reload). Flushed
+  // entries are not logged as expired: the caller knows.
   void flush(Time now);
+
+  // While on, every entry that expires is appended to expired(), so the
+  // simulator can report it from the box's own state instead of anyone
+  // re-deriving it. Off by default (fleets with a million entries).
+  void set_expiry_log(bool on) { log_expiries_ = on; }
+  const std::vector<ExpiredEntry>& expired() const { return expired_; }
+  void clear_expired() { expired_.clear(); }
 
   TimerSlot& timer(uint32_t slot) { return entries_[slot].timer; }
   uint32_t timer_gen(uint32_t slot) const { return entries_[slot].timer.gen; }
@@ -235,6 +272,9 @@ class Firewall {
   uint32_t tag(uint32_t slot) const { return entries_[slot].tag; }
   size_t live_entries() const { return live_; }
   size_t peak_entries() const { return peak_; }
+  // Memory one flow entry takes (its slot, index and tag lookup), for the
+  // estimate behind --max-memory (simulator.h estimated_memory()).
+  static size_t bytes_per_entry();
   const FirewallConfig& config() const { return cfg_; }
 
  private:
@@ -265,13 +305,13 @@ class Firewall {
     uint32_t tag = 0;
     TimerSlot timer;
   };
-  Time timeout_of(const Entry& e) const;
+  Time timeout_of(const Entry& e, TimeoutRule* rule = nullptr) const;
   Time scaled(Time t) const;
   Segment reset_for(const Segment& seg) const;
   uint32_t create(Time now, const FlowKey& key, Segment& seg, FlowDir dir, uint32_t tag, Verdict& v);
   // The entry for `key` (UINT32_MAX if none), using the slot `tag` last hit.
   uint32_t find(const FlowKey& key, uint32_t tag);
-  void expire(Entry& e, Time at);
+  void expire(Entry& e, Time at, ExpiryCause cause = ExpiryCause::kIdle);
   void track(Entry& e, const Segment& seg, FlowDir dir);
   uint16_t pick_port(uint16_t original, Ipv4 server, uint16_t server_port);
   bool port_in_use(uint16_t port, Ipv4 server, uint16_t server_port) const;
@@ -283,6 +323,8 @@ class Firewall {
   std::unordered_map<FlowKey, uint32_t, FlowKeyHash> index_;
   std::vector<uint32_t> by_tag_;  // tag -> slot + 1 of the entry it matched last (0: none)
   size_t live_ = 0, peak_ = 0;
+  bool log_expiries_ = false;
+  std::vector<ExpiredEntry> expired_;
 };
 
 }  // namespace kasim

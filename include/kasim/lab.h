@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "kasim/firewall.h"
 #include "kasim/scenario.h"
 #include "kasim/segment.h"
 #include "kasim/time.h"
@@ -113,6 +114,43 @@ std::vector<LabAppRow> compare_app_events(const Scenario& s, const std::vector<L
                                           const std::vector<LabAppEvent>& real, Time tolerance);
 // The first error and the end-of-file of each side, from the outcomes.
 std::vector<LabAppEvent> predicted_app_events(const std::vector<ConnectionOutcome>& outcomes);
+
+// ---------------------------------------------------------------- the real side
+
+// Why a middlebox configured as `f` cannot be re-enacted as a Linux conntrack
+// firewall (tools/lab/lab.py: an nftables forward chain that accepts
+// established traffic and new flows, then drops or rejects, plus the
+// namespace's nf_conntrack_tcp_* sysctls); empty if it can. That firewall has
+// no counterpart of: NAT, actions at idle expiry, refresh policies, one-sided
+// pickup, kasim's sequence-window checks, a bounded table, adaptive timeouts,
+// non-RFC RSTs; and conntrack's timeouts are whole seconds.
+std::string conntrack_refusal(const FirewallConfig& f);
+
+struct LabSysctl {
+  std::string name;  // under net.netfilter. (per network namespace)
+  int64_t value;     // seconds for timeouts
+  bool operator==(const LabSysctl&) const = default;
+};
+// The conntrack settings of a firewall namespace that re-enacts `f`.
+// REQUIRES: conntrack_refusal(f) is empty. kasim's `closing` covers the
+// kernel's FIN_WAIT, CLOSE_WAIT and LAST_ACK. Two kernel rules kasim leaves
+// out when a scenario does not ask for them are made inert, by a timeout no
+// state's timeout exceeds (the kernel only ever shortens a timeout to them):
+// the RETRANS timeout when max_retrans is 0, and the UNACK timeout when
+// pickup_timeout is never. (UNACK also caps an entry with data in flight;
+// kasim does not model that cap, so it is inert only when it is the largest.)
+std::vector<LabSysctl> conntrack_sysctls(const FirewallConfig& f);
+
+// One-way transit times measured on each link (indexed like s.links): every
+// packet recorded leaving one end of a link (`out`, or `fwd` at a middlebox,
+// whose record has the time the packet reached it) paired with the first
+// record of the same header at the other end (`in`, `fwd` or `drop`) no
+// earlier and within the link's delay + 1 s. Links follow the connections'
+// shortest routes in `s`.
+std::vector<std::vector<Time>> link_transits(const Scenario& s, const std::vector<LabRecord>& records);
+
+// The median (the lower of the two middle values); Time() if empty.
+Time median_time(std::vector<Time> v);
 
 // The side-by-side report.
 std::string format_lab_report(const Scenario& s, const std::vector<LabRecord>& predicted,

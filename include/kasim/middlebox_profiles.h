@@ -20,6 +20,10 @@ struct MiddleboxProfile {
   std::string_view summary;  // what device and configuration this is
   std::string_view sources;  // where the defaults come from, in one line
   FirewallConfig config;
+  // Values kasim assumes because no primary source could be read, each in
+  // a few words ("packets without state: dropped silently"); the listing
+  // marks them UNVERIFIED.
+  std::vector<std::string_view> unverified = {};
 };
 
 // All profiles, in a fixed order (the listing order).
@@ -28,7 +32,7 @@ const MiddleboxProfile* find_middlebox_profile(std::string_view name);
 std::vector<std::string_view> middlebox_profile_names();
 
 // The listing `kasim middleboxes` (and `kasim profiles --middleboxes`)
-// prints: every profile with its defaults and sources.
+// prints: every profile with its defaults, sources and UNVERIFIED values.
 std::string describe_middlebox_profiles();
 // One profile's defaults in one paragraph (no sources).
 std::string describe_firewall_config(const FirewallConfig& c);

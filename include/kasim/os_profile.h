@@ -60,10 +60,14 @@ struct HostTunables {
 };
 
 // A per-socket option as a scenario's `keepalive:` block names it.
-enum class SocketOption : uint8_t { kIdle, kInterval, kCount, kUserTimeout };
+// kAbort: illumos TCP_KEEPALIVE_ABORT_THRESHOLD, give up this long after idle.
+enum class SocketOption : uint8_t { kIdle, kInterval, kCount, kUserTimeout, kAbort };
 
+// An OS may list two options that set the same SocketOption (illumos:
+// TCP_KEEPIDLE in s and TCP_KEEPALIVE_THRESHOLD in ms both set the idle
+// time); the first listed is the primary one (primary_socket_option()).
 struct SocketOptionSpec {
-  std::string_view key;      // scenario key: idle, interval, count, user_timeout
+  std::string_view key;      // scenario key: idle, interval, count, user_timeout, keepalive_threshold, ...
   SocketOption option;
   std::string_view os_name;  // the OS's own name: TCP_KEEPIDLE ...
   std::string_view unit;     // "s", "ms", "count"
@@ -175,6 +179,9 @@ struct OsProfile {
 // nullptr if no profile has that name.
 const OsProfile* find_os_profile(std::string_view name);
 std::span<const std::string_view> os_profile_names();
+// The first per-socket option of `os` that sets `opt`, nullptr if none. Later
+// ones are other spellings: `kasim tune` recommends and `explain` names the first.
+const SocketOptionSpec* primary_socket_option(const OsProfile& os, SocketOption opt);
 // A tunable's default in its own unit (e.g. 14400 for AIX tcp_keepidle).
 int64_t sysctl_default(const OsProfile& os, const SysctlSpec& spec);
 // Every profile, in os_profile_names() order.

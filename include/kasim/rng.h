@@ -24,6 +24,15 @@ class Rng {
     r.next();
     return r;
   }
+  // Streams of neighbouring indices from stream() are one sequence shifted
+  // by one draw (the index moves the state by one step), which is fine for
+  // a component that draws once or twice but not for one that draws
+  // throughout a run. This stream starts at a state hashed from (seed,
+  // `what`, index) instead: sequences of different indices share nothing
+  // in practice.
+  static Rng long_stream(uint64_t seed, std::string_view what, uint64_t index) {
+    return Rng(stream(seed, what, index).next());
+  }
   uint64_t next() {
     uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "kasim/diagnostic.h"
+#include "kasim/distribution.h"
 #include "kasim/expect.h"
 #include "kasim/firewall.h"
+#include "kasim/limits.h"
 #include "kasim/os_profile.h"
 #include "kasim/segment.h"
 #include "kasim/tcp_endpoint.h"
@@ -59,6 +61,10 @@ inline const char* side_name(Side s) { return s == Side::kClient ? "client" : "s
 struct KeepaliveSpec {
   bool given = false;                 // the block is present for this side
   KeepaliveOptions options;
+  // The option that set options.idle when the OS has two (illumos
+  // TCP_KEEPIDLE or TCP_KEEPALIVE_THRESHOLD); nullptr: the OS's primary one.
+  // Points into the static profile data.
+  const SocketOptionSpec* idle_option = nullptr;
   std::optional<Time> at;             // when the options are set; default: at establishment
 };
 
@@ -69,11 +75,32 @@ struct TrafficStep {
   Side from = Side::kClient;
   AppAction action = AppAction::kSend;
   uint64_t bytes = 0;
-  Time every;               // zero: once
+  // The period: zero for a one-off step. When the period is drawn
+  // (`period` not fixed) this is its lowest value, for code that only knows
+  // fixed periods; such code should refuse drawn ones (drawn()).
+  Time every;
   Time until = Time::never();
-  // Fleets: each instance starts the period at a phase of its own, drawn
-  // uniformly from [0, every) (so a million heartbeats do not fire at once).
+  // Fleets: each instance starts at a phase of its own, drawn uniformly from
+  // [0, one period) (so a million heartbeats do not fire at once); with
+  // bursts, from [0, one idle gap).
   bool stagger = false;
+  // `every` as a distribution (ns): the gap before each next send is drawn
+  // anew, from the step instance's own stream. Fixed: every send `every` apart.
+  Distribution period;
+  // Bursts: `burst` sends (a count, drawn per burst) `period` apart, then a
+  // gap drawn from `idle` (ns) before the next burst. Unset: no bursts.
+  std::optional<Distribution> burst, idle;
+  bool drawn() const { return !period.is_fixed() || burst.has_value(); }
+  SourceMark mark;
+};
+
+// Fleets: one operating system of the client side's mix (`os_mix`).
+struct OsShare {
+  const OsProfile* os = nullptr;
+  uint32_t share_ppb = 0;  // the share of the fleet's instances, parts per billion (they sum to 10^9)
+  // The OS's defaults; for the client host's own OS, the host's tunables
+  // (its `sysctl:` block); then the entry's own `sysctl:` block.
+  HostTunables tunables;
   SourceMark mark;
 };
 
@@ -91,7 +118,14 @@ struct ConnectionSpec {
   // stands for `count` machines with consecutive addresses) and an ephemeral
   // port from the seed. Outcomes are reported per fleet, not per instance.
   uint32_t count = 1;
-  Time open_within;         // instance opens at open_at + uniform[0, open_within)
+  // Instance opens at open_at + a draw from this (ns). A plain duration D is
+  // uniform over [0, D - 1 ns]; a draw at or after the end of the run never
+  // opens (the instance is never-connected).
+  Distribution open_within;
+  // The client side's operating systems: each instance runs one of them, the
+  // shares exact (largest remainder), which instance gets which drawn from
+  // the seed. Empty: every instance runs the client host's OS.
+  std::vector<OsShare> os_mix;
   struct Vanish {
     uint32_t fraction_ppb = 0;  // share of instances whose `side` vanishes (host crash for that instance)
     Side side = Side::kClient;
@@ -105,7 +139,7 @@ struct FaultSpec {
   enum class Kind : uint8_t {
     kLinkDown, kLinkUp, kHostCrash, kHostReboot, kBlockFrom, kUnblockFrom, kFlush,
     kLinkLoss,  // the link's loss probability becomes loss_ppb (a burst is two of these)
-    kHostKill,  // the host's processes are killed: every socket sends RST
+    kHostKill,  // the host's processes are killed: each socket sends FIN or RST per OS (process_kill.h)
   };
   Time at;
   Kind kind = Kind::kLinkDown;
@@ -113,6 +147,9 @@ struct FaultSpec {
   size_t node = 0;      // host index for host faults, middlebox index for kFlush
   size_t peer = 0;      // kBlockFrom/kUnblockFrom: host whose packets are dropped
   uint32_t loss_ppb = 0;  // kLinkLoss: the new loss probability, parts per billion
+  // kHostKill: the processes had stopped reading, so a socket that received
+  // payload holds unread data (default: applications read everything).
+  bool unread_data = false;
   SourceMark mark;
 };
 
@@ -160,9 +197,13 @@ std::optional<Override> parse_override(std::string_view text, std::string* why);
 // Parses and validates a scenario. `file` is used only in messages.
 // Overrides are applied to the YAML tree, in order, before validation; an
 // error in an overridden value is reported as `--set KEY: message`.
+// Connections whose run would need more than `max_memory` bytes
+// (simulator.h estimated_memory()) are refused at the largest fleet's
+// `count`, naming --max-memory (limits.h).
 LoadResult load_scenario(std::string_view yaml_text, std::string_view file,
-                         std::span<const Override> overrides = {});
+                         std::span<const Override> overrides = {}, uint64_t max_memory = kDefaultMaxMemory);
 // Reads the file first; a missing or unreadable file is a Diagnostic too.
-LoadResult load_scenario_file(const std::string& path, std::span<const Override> overrides = {});
+LoadResult load_scenario_file(const std::string& path, std::span<const Override> overrides = {},
+                              uint64_t max_memory = kDefaultMaxMemory);
 
 }  // namespace kasim

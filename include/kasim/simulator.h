@@ -10,22 +10,11 @@
 #include <memory>
 #include <string>
 
+#include "kasim/limits.h"
 #include "kasim/scenario.h"
 #include "kasim/trace.h"
 
 namespace kasim {
-
-struct RunLimits {
-  // A run that executes more events than this stops with an error instead of
-  // running away (a retransmission storm, a pathological fleet).
-  uint64_t max_events = 500'000'000;
-  // Pending events (packets in flight plus timers) beyond this stop the run:
-  // a storm that would otherwise grow memory until the OOM killer ends it.
-  uint64_t max_pending_events = 50'000'000;
-  // Events executed at one instant beyond this mean time has stopped
-  // advancing (a loop of zero-delay events): the run stops.
-  uint64_t max_events_per_instant = 10'000'000;
-};
 
 struct RunResult {
   RunSummary summary;
@@ -33,10 +22,21 @@ struct RunResult {
   std::string error;  // set when stopped_by_limit
 };
 
+// The memory a run of `s` allocates before its first event, in bytes:
+// the state of every connection instance (both endpoints, timers, outcome
+// bookkeeping), its traffic steps, its first pending events and an entry in
+// each middlebox on its route. The simulator computes it from the sizes of
+// its own structures; `s` needs only its hosts, middleboxes, links and
+// connections (the loader calls it before the rest is loaded). Growth while
+// running (packets in flight, timers) is checked separately (RunLimits).
+uint64_t estimated_memory(const Scenario& s);
+
 class Simulator {
  public:
   // REQUIRES: `scenario` was produced by load_scenario() (validated) and
-  // outlives the simulator.
+  // outlives the simulator. When estimated_memory(scenario) is beyond
+  // `limits.max_memory` nothing is allocated, and run() returns at once,
+  // stopped by that limit.
   explicit Simulator(const Scenario& scenario, RunLimits limits = {});
   ~Simulator();
   Simulator(const Simulator&) = delete;

@@ -5,20 +5,24 @@
 // the same key paths as `kasim run --set`) and runs in its own Simulator, so
 // points run in parallel and each is as deterministic as a single run.
 // Rows are written in grid order whatever the scheduling, one per line and
-// flushed as they are written, so an interrupted sweep leaves a prefix of
-// finished rows that `--resume` skips; `--shard I/N` runs the points with
+// flushed as they are written. With an output file (run_sweep_to_file())
+// they go to FILE.partial, renamed to FILE once every point has its row, so
+// an interrupted sweep leaves FILE as it was and a prefix of finished rows in
+// FILE.partial that `--resume` keeps; `--shard I/N` runs the points with
 // index % N == I, and merge_sweep_outputs() joins shard files back into
 // grid order.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "kasim/limits.h"
 #include "kasim/scenario.h"
 
 namespace kasim {
@@ -42,6 +46,14 @@ struct SweepOptions {
   uint32_t shard = 0, shards = 1;    // run the points with index % shards == shard
   SweepFormat format = SweepFormat::kCsv;
   bool progress = false;             // a progress bar on the error stream
+  // Every point's load and run (limits.h). A point stopped by a limit gets
+  // its message in the error column. The process's resident set is shared by
+  // the `jobs` runs in flight.
+  RunLimits limits;
+  // Called on the writing thread after each row is written and flushed,
+  // with the number of rows written so far by this call: a seam for tests
+  // that interrupt a sweep at a known row.
+  std::function<void(uint64_t rows)> after_row;
 };
 
 // Points in the sweep: the grid size, or `samples`.
@@ -54,7 +66,7 @@ struct SweepStats {
   uint64_t points = 0;   // in this shard
   uint64_t skipped = 0;  // already in the output (resume)
   uint64_t ran = 0;
-  uint64_t errors = 0;   // points whose overrides did not load (an `error` column says why)
+  uint64_t errors = 0;   // points whose overrides did not load or whose run stopped at a limit (an `error` column says why)
 };
 
 // The CSV header line (with newline) for `s`'s connections; empty for JSON lines.
@@ -65,6 +77,23 @@ std::string sweep_header(const SweepOptions& o, const Scenario& s);
 // with a message on `err` when the scenario or an override is bad input.
 int run_sweep(std::string_view yaml_text, std::string_view file, const SweepOptions& o, std::FILE* out,
               std::FILE* err, const std::set<uint64_t>& done, bool write_header, SweepStats* stats);
+
+// Where run_sweep_to_file() writes rows until the sweep completes: FILE + ".partial".
+std::string sweep_partial_path(const std::string& output);
+
+// Runs the sweep into `output`, atomically: rows go to
+// sweep_partial_path(output) as they finish (flushed one by one), and that
+// file is renamed to `output` when every point of the shard has its row.
+// An interrupted sweep (killed, out of disk) leaves `output` as it was
+// (absent, or an earlier complete output), never truncated.
+// Without `resume` the partial file is started afresh. With `resume` the
+// complete rows of the partial file, or if there is none of `output`, are
+// kept (an interrupted last row is dropped) and only the other points run;
+// `output` itself is never written to in place. Returns 0, or 2 with a
+// message on `err` (bad input, an output of another sweep, an unwritable
+// path); then a partial file this call created is removed.
+int run_sweep_to_file(std::string_view yaml_text, std::string_view file, const SweepOptions& o,
+                      const std::string& output, bool resume, std::FILE* err, SweepStats* stats);
 
 // Resume support: the indices of the complete rows of an earlier output
 // (a last line without its newline is an interrupted row: *keep_bytes ends

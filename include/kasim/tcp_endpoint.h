@@ -20,15 +20,19 @@
 //  * keepalive exactly as tcp_keepalive_timer(): lazy timer, idle measured
 //    from the last acceptable ACK or in-order data, probe = ACK with
 //    seq snd_una-1 and no payload, give-up RST + ETIMEDOUT, TCP_USER_TIMEOUT;
-//  * RST acceptance (exact sequence), challenge ACKs for in-window RSTs,
-//    rate-limited answers to out-of-window segments (tcp_invalid_ratelimit);
+//  * RST acceptance (exact sequence), challenge ACKs for in-window RSTs and
+//    SYNs and for ACKs of unsent data (whose segment is dropped), answers to
+//    out-of-window segments; 0-byte ones and all challenge ACKs share one
+//    per-socket rate limit (tcp_invalid_ratelimit), data is answered at once;
 //  * FIN close with TIME_WAIT (60 s).
-// Not modelled: SACK, reordering buffers (out-of-order data is dropped and
+// Not modelled: too-old ACKs (before snd_una - max_window, which Linux drops
+// with a challenge ACK: treated as old ACKs), SACK, reordering buffers (out-of-order data is dropped and
 // recovered by retransmission), congestion control, delayed ACKs, window
 // scaling, TCP options.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "kasim/linux_timer.h"
@@ -62,6 +66,9 @@ struct KeepaliveOptions {
   // loader sets both; the Linux path reads only the *_s fields.
   Time idle;
   Time interval;
+  // illumos TCP_KEEPALIVE_ABORT_THRESHOLD (0 = never give up); unset: the
+  // host's keepalive abort interval. Only the illumos profile reads it.
+  std::optional<Time> abort;
 };
 
 struct TcpEndpointConfig {
@@ -122,7 +129,8 @@ class TcpEndpoint {
   SocketError send(Time now, uint64_t bytes, TcpOutput& out);
   // close(): FIN after queued data.
   void close(Time now, TcpOutput& out);
-  // close() with SO_LINGER 0, or the process killed: RST.
+  // close() with SO_LINGER 0, or a killed process's socket that held unread
+  // data (process_kill.h): RST.
   void abort(Time now, TcpOutput& out);
   // The host lost all state (reboot/crash): no packets, state CLOSED.
   void vanish();
@@ -138,6 +146,7 @@ class TcpEndpoint {
   uint32_t snd_nxt() const { return snd_nxt_; }
   uint32_t rcv_nxt() const { return rcv_nxt_; }
   uint32_t iss() const { return iss_; }
+  uint32_t irs() const { return irs_; }  // the peer's initial sequence number (0 before a SYN arrived)
   int probes_out() const { return probes_out_; }
   int keepalive_probes_sent() const { return probes_total_; }
   Time rto() const { return rto_; }
@@ -177,7 +186,14 @@ class TcpEndpoint {
 
   void handle_syn_sent(Time now, const Segment& seg, TcpOutput& out);
   void handle_rst(Time now, const Segment& seg, TcpOutput& out);
-  void handle_ack(Time now, const Segment& seg, TcpOutput& out);
+  // false: the segment is dropped (its ACK acknowledges data never sent).
+  bool handle_ack(Time now, const Segment& seg, TcpOutput& out);
+  // __tcp_oow_rate_limited(): true if an answer to an unacceptable segment
+  // went out less than tcp_invalid_ratelimit ago (profiles with
+  // receive.oow_ack_ratelimit); otherwise records `now` as the last answer.
+  bool answer_rate_limited(Time now);
+  // RFC 5961 challenge ACK, subject to the per-socket rate limit above.
+  void send_challenge_ack(Time now, TcpOutput& out);
   void rtt_sample(Time rtt);
   void rearm_rto(Time now, ArmContext ctx);
   void schedule_tlp(Time now);
@@ -241,7 +257,7 @@ class TcpEndpoint {
   int probes_total_ = 0;
   uint64_t rcv_tstamp_ = 0;      // jiffies of the last acceptable ACK
   uint64_t lrcvtime_ = 0;        // jiffies of the last in-order data
-  uint64_t last_oow_ack_ = 0;    // jiffies of the last answer to an out-of-window segment
+  uint64_t last_oow_ack_ = 0;    // jiffies of the last answer that counts for the rate limit (tp->last_oow_ack_time)
   bool oow_answered_ = false;
 
   // Non-Linux profiles.

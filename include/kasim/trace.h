@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kasim/firewall.h"
 #include "kasim/segment.h"
 #include "kasim/tcp_endpoint.h"
 #include "kasim/time.h"
@@ -39,6 +40,23 @@ struct TraceRecord {
   int64_t fate_a = 0;
 };
 
+// A middlebox forgot a connection's entry (firewall.h ExpiredEntry): taken
+// from the box's own entry, so a reader never has to re-derive when or in
+// which state. Reported for captured middleboxes only, and not for a flush
+// (the fault says it). `t` can lie before records already delivered (a
+// deadline found only at the next packet).
+struct ExpiryRecord {
+  Time t;
+  uint32_t node = 0;      // the middlebox's scenario node index
+  uint32_t conn = 0;      // connection index (Scenario::connections)
+  uint32_t instance = 0;
+  FlowState state = FlowState::kEstablished;  // whose timeout ran out
+  Time timeout;           // as applied (caps, RETRANS rule, adaptive scaling)
+  Time last_seen;         // the last packet that refreshed the entry
+  ExpiryCause cause = ExpiryCause::kIdle;
+  TimeoutRule rule = TimeoutRule::kState;  // what set `timeout`
+};
+
 // A short machine-readable class of packet: syn, syn-ack, data, ack,
 // keepalive-probe, keepalive-ack, retransmission, tlp, fin, rst.
 const char* packet_kind(NoteKind why);
@@ -66,6 +84,14 @@ struct ConnectionOutcome {
   bool half_open = false;      // one side died, the other still thinks it is open
 };
 
+// A fleet's counts for the instances whose client runs one OS (os_mix).
+struct FleetOsCounts {
+  std::string os;                     // profile name
+  uint64_t count = 0;
+  uint64_t by_fate[6] = {};           // indexed by Fate
+  uint64_t keepalive_probes[2] = {};  // sent by these clients, by their servers
+};
+
 // A fleet's outcomes in aggregate (a million lines would help nobody).
 struct FleetOutcome {
   uint32_t spec = 0;
@@ -77,6 +103,7 @@ struct FleetOutcome {
   Time last_end = Time::never();
   std::vector<std::pair<std::string, uint64_t>> killers;  // sorted by name
   uint64_t keepalive_probes[2] = {};  // sent by all clients, all servers
+  std::vector<FleetOsCounts> by_os;   // fleets with an os_mix: per client OS, in os_mix order
 };
 
 // A periodic sample (scenario key sample_every): middlebox table occupancy
@@ -101,6 +128,8 @@ class TraceSink {
   virtual ~TraceSink() = default;
   virtual void begin(const Scenario&) {}
   virtual void record(const TraceRecord&) {}
+  // Only for sinks that want records (wants_records()).
+  virtual void expiry(const ExpiryRecord&) {}
   virtual void outcome(const ConnectionOutcome&) {}
   virtual void fleet(const FleetOutcome&) {}
   virtual void sample(const SampleRecord&) {}
@@ -150,11 +179,13 @@ class JsonSink : public TraceSink {
 class MemorySink : public TraceSink {
  public:
   void record(const TraceRecord& r) override { records.push_back(r); }
+  void expiry(const ExpiryRecord& e) override { expiries.push_back(e); }
   void outcome(const ConnectionOutcome& o) override { outcomes.push_back(o); }
   void fleet(const FleetOutcome& f) override { fleets.push_back(f); }
   void sample(const SampleRecord& r) override { samples.push_back(r); }
   void end(const RunSummary& s) override { summary = s; }
   std::vector<TraceRecord> records;
+  std::vector<ExpiryRecord> expiries;
   std::vector<ConnectionOutcome> outcomes;
   std::vector<FleetOutcome> fleets;
   std::vector<SampleRecord> samples;
@@ -167,6 +198,7 @@ class TeeSink : public TraceSink {
   void add(TraceSink* s) { sinks_.push_back(s); }
   void begin(const Scenario& s) override { for (auto* k : sinks_) k->begin(s); }
   void record(const TraceRecord& r) override { for (auto* k : sinks_) if (k->wants_records()) k->record(r); }
+  void expiry(const ExpiryRecord& e) override { for (auto* k : sinks_) if (k->wants_records()) k->expiry(e); }
   void outcome(const ConnectionOutcome& o) override { for (auto* k : sinks_) k->outcome(o); }
   void fleet(const FleetOutcome& f) override { for (auto* k : sinks_) k->fleet(f); }
   void sample(const SampleRecord& r) override { for (auto* k : sinks_) k->sample(r); }

@@ -2,11 +2,13 @@
 """Re-enacts a kasim scenario on this machine's Linux kernel (run by `kasim lab`).
 
 usage: lab.py PLAN.json RESULT.json [--keep DIR]
+       lab.py --relay IF_A IF_B DELAY_NS   (internal: one delayed link, see relay_main)
 
 PLAN is written by `kasim lab` (sim/cmd_lab.cc): nodes, links, routes, connections, traffic, faults, all
-resolved. This script builds one network namespace per node and one "wire" namespace per link (a bridge
-joining two veths, so a link can go down without the end hosts noticing), configures firewalls with
-nftables + conntrack, runs the connections with real sockets from a single event loop, captures with
+resolved. This script builds one network namespace per node and one "wire" namespace per link joining
+two veths: a bridge for a link without delay, a relay process (relay_main) for a link with one, so a
+link can go down without the end hosts noticing. It configures firewalls with nftables + conntrack
+(settings computed by kasim), runs the connections with real sockets from a single event loop, captures with
 tcpdump in every node namespace, tears everything down and writes RESULT: every TCP packet captured
 (monotonic ns, node, sent/received, header fields), what each application saw, and the kernel's
 jiffies clock (HZ and one jiffy boundary), so kasim can predict with the same timer-wheel phase.
@@ -14,10 +16,10 @@ jiffies clock (HZ and one jiffy boundary), so kasim can predict with the same ti
 Exit codes: 0 ran (whatever the outcome), 1 failed while running, 2 cannot run here (not root, no
 `ip netns`, a tool missing); the reason goes to stderr.
 
-Facts this relies on (measured on Linux 6.18, HZ=250; README "kasim lab"): this kernel has no tc netem, so links have no added
-delay (kasim predicts with the delays measured here instead); tcpdump taps before netfilter, so a
-packet dropped by a host's input rule is still captured as received; static neighbour entries keep ARP
-out of the captures.
+Facts this relies on (measured on Linux 6.18, HZ=250; README "kasim lab"): this kernel has no tc netem
+(nor fq, etf or act_bpf), so delays are the relay's; tcpdump taps before netfilter, so a packet dropped
+by a host's input rule is still captured as received; static neighbour entries keep ARP out of the
+captures.
 """
 import ctypes
 import errno
@@ -66,12 +68,15 @@ def ns_run(ns, *cmd, check=True):
 
 # ----------------------------------------------------------------------------- preflight
 
-def preflight():
+def preflight(plan):
     if os.geteuid() != 0:
         raise CannotRun("needs root: it creates network namespaces, veth links and nftables rules")
-    for tool in ("ip", "tcpdump", "nft"):
+    tools = {"ip": "iproute2", "tcpdump": "tcpdump", "nft": "nftables"}
+    if any(f["kind"] == "flush" for f in plan["faults"]):
+        tools["conntrack"] = "conntrack"  # `conntrack -F` flushes a firewall's table
+    for tool, package in tools.items():
         if shutil.which(tool) is None:
-            raise CannotRun(f"needs '{tool}' (Debian: iproute2, tcpdump, nftables)")
+            raise CannotRun(f"needs '{tool}' (Debian package {package})")
     probe = f"{NS_PREFIX}-probe-{os.getpid()}"
     r = run(["ip", "netns", "add", probe], check=False)
     if r.returncode != 0:
@@ -162,6 +167,7 @@ class Lab:
         self.node_ns = [f"{self.prefix}-n{i}" for i in range(len(plan["nodes"]))]
         self.wire_ns = [f"{self.prefix}-w{i}" for i in range(len(plan["links"]))]
         self.macs = {}  # (node, link) -> mac of the node's interface on that link
+        self.relays = {}  # link -> Popen of the relay that delays it
         self.notes = []
 
     def add_ns(self, name):
@@ -177,16 +183,23 @@ class Lab:
             self.add_ns(ns)
         for li, link in enumerate(plan["links"]):
             w = self.wire_ns[li]
-            run(["ip", "-n", w, "link", "add", "name", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0"])
+            bridged = link["delay_ns"] == 0
+            if bridged:
+                run(["ip", "-n", w, "link", "add", "name", "br0", "type", "bridge", "stp_state", "0",
+                     "forward_delay", "0"])
             for end, node in (("wa", link["a"]), ("wb", link["b"])):
                 ns = self.node_ns[node]
                 run(["ip", "-n", ns, "link", "add", "name", f"l{li}", "type", "veth", "peer", "name", end, "netns", w])
-                run(["ip", "-n", w, "link", "set", "dev", end, "master", "br0"])
+                if bridged:
+                    run(["ip", "-n", w, "link", "set", "dev", end, "master", "br0"])
                 run(["ip", "-n", w, "link", "set", "dev", end, "up"])
                 run(["ip", "-n", ns, "link", "set", "dev", f"l{li}", "up"])
                 out = run(["ip", "-n", ns, "-br", "link", "show", f"l{li}"]).stdout.split()
                 self.macs[(node, li)] = out[2]
-            run(["ip", "-n", w, "link", "set", "dev", "br0", "up"])
+            if bridged:
+                run(["ip", "-n", w, "link", "set", "dev", "br0", "up"])
+            else:
+                self.start_relay(li, link["delay_ns"])
         for i, node in enumerate(plan["nodes"]):
             ns = self.node_ns[i]
             ns_run(ns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
@@ -203,6 +216,29 @@ table inet kasimlab {
         for i, node in enumerate(plan["nodes"]):
             if node["kind"] == "firewall":
                 self.firewall(self.node_ns[i], node["firewall"])
+
+    def start_relay(self, li, delay_ns):
+        err = open(os.path.join(self.work, f"relay{li}.err"), "w")
+        p = subprocess.Popen(["ip", "netns", "exec", self.wire_ns[li], sys.executable, os.path.abspath(__file__),
+                              "--relay", "wa", "wb", str(delay_ns)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+        self.procs.append(("relay", p))
+        self.relays[li] = p
+        r, _, _ = select.select([p.stdout], [], [], 10)
+        if not r or p.stdout.readline() != b"ready\n":
+            raise RuntimeError(f"the relay of link {li} did not start: {open(err.name).read().strip()}")
+
+    def set_link(self, li, up):
+        """Link state for a fault. A bridged link: the bridge goes down (the ends keep their carrier, so
+        neither host notices). A relayed link: the relay drops what arrives while it is down."""
+        relay = self.relays.get(li)
+        if relay is None:
+            run(["ip", "-n", self.wire_ns[li], "link", "set", "dev", "br0", "up" if up else "down"])
+            return
+        relay.stdin.write(b"up\n" if up else b"down\n")
+        relay.stdin.flush()
+        if relay.stdout.readline() != b"ok\n":
+            raise RuntimeError(f"the relay of link {li} did not answer")
 
     def routes(self):
         plan = self.plan
@@ -233,24 +269,22 @@ table inet kasimlab {
             raise RuntimeError(f"nft in {ns} failed: {r.stderr.strip()}")
 
     def firewall(self, ns, fw):
-        # Strict pickup: only a SYN creates state (nf_conntrack_tcp_loose=0); packets without state get the
-        # scenario's on_expiry action. The `ct` expressions switch conntrack on in this namespace.
+        # Conntrack decides what is `new`: only a SYN with nf_conntrack_tcp_loose=0 (strict pickup); also a
+        # mid-stream ACK with loose=1 (a FIN or RST without state stays invalid either way). Packets that are
+        # neither tracked nor new get the scenario's on_expiry action. The `ct` expressions switch conntrack
+        # on in this namespace; its timeouts and rules are per-namespace sysctls (kasim's conntrack_sysctls).
         action = "reject with tcp reset" if fw["on_expiry"] == "reset-sender" else "drop"
+        new = "meta l4proto tcp" if fw["pickup"] == "loose" else "tcp flags & (syn | ack | fin | rst) == syn"
         self.nft(ns, f"""
 table inet kasimlab {{
   chain forward {{
     type filter hook forward priority filter; policy accept;
     ct state established,related accept
-    tcp flags & (syn | ack | fin | rst) == syn ct state new accept
+    {new} ct state new accept
     meta l4proto tcp counter {action}
   }}
 }}""")
-        s = "net.netfilter.nf_conntrack_tcp_"
-        ns_run(ns, "sysctl", "-qw", f"{s}loose=0",
-               f"{s}timeout_established={fw['established_s']}",
-               f"{s}timeout_syn_sent={fw['syn_s']}", f"{s}timeout_syn_recv={fw['syn_s']}",
-               f"{s}timeout_close={fw['close_s']}",
-               *[f"{s}timeout_{k}={fw['closing_s']}" for k in ("fin_wait", "close_wait", "last_ack", "time_wait")])
+        ns_run(ns, "sysctl", "-qw", *[f"{k}={v}" for k, v in fw["sysctl"].items()])
 
     # ------------------------------------------------------------------------- captures
 
@@ -504,7 +538,7 @@ class Apps:
     def fault(self, fi, f):
         lab, kind = self.lab, f["kind"]
         if kind in ("link-down", "link-up"):
-            run(["ip", "-n", lab.wire_ns[f["link"]], "link", "set", "dev", "br0", "down" if kind == "link-down" else "up"])
+            lab.set_link(f["link"], kind == "link-up")
         elif kind in ("block-from", "unblock-from"):
             peer = self.plan["nodes"][f["peer"]]["address"]
             verb = "add" if kind == "block-from" else "delete"
@@ -514,7 +548,7 @@ class Apps:
             ns = lab.node_ns[f["node"]]
             lab.nft(ns, "add rule inet kasimlab input drop\nadd rule inet kasimlab output drop\n")
         elif kind == "flush":
-            ns_run(lab.node_ns[f["node"]], "conntrack", "-F", check=False)
+            ns_run(lab.node_ns[f["node"]], "conntrack", "-F")
         # The rule (or link state) is in force once the command returns.
         done = time.monotonic_ns()
         self.actions.append(dict(kind="fault", index=fi, t_ns=done))
@@ -593,17 +627,99 @@ class Apps:
                     self.readable(k)
 
 
+# ----------------------------------------------------------------------------- delayed links
+
+SOL_PACKET = 263
+PACKET_VNET_HDR = 15         # frames carry a virtio_net_hdr: checksum-offload and GSO state survive the relay
+PACKET_IGNORE_OUTGOING = 23  # do not read back what this socket (or the other end's) sent
+SO_TIMESTAMPNS = 35          # the kernel's receive time of each frame (CLOCK_REALTIME)
+ETH_P_ALL = 0x0003
+
+
+def relay_main(if_a, if_b, delay_ns):
+    """A link with a delay: copies every frame received on one interface of this (wire) namespace to the
+    other, `delay_ns` after the kernel received it, in order. This kernel has no netem, so a link with a
+    delay is this process instead of a bridge. Control on stdin, one command a line, each answered by
+    "ok" on stdout once in force: "down" (frames that arrive from now on are dropped; frames already on
+    the wire are still delivered, as kasim's links do) and "up". Prints "ready" when both interfaces are
+    being read; exits at end of stdin or on SIGINT/SIGTERM."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: sys.exit(0))
+    libc.prctl(29, 1, 0, 0, 0)  # PR_SET_TIMERSLACK: 1 ns
+    try:
+        # A wire should not wait for the CPU behind builds; the loop sleeps between frames.
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+    except (OSError, AttributeError):
+        pass
+    socks = []
+    for name in (if_a, if_b):
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        s.setsockopt(SOL_PACKET, PACKET_VNET_HDR, 1)
+        s.setsockopt(SOL_PACKET, PACKET_IGNORE_OUTGOING, 1)
+        s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        s.bind((name, 0))
+        s.setblocking(False)
+        socks.append(s)
+    peer = {socks[0]: socks[1], socks[1]: socks[0]}
+    rt_off = realtime_minus_monotonic()
+    up = True
+    heap = []
+    seq = 0
+    os.write(1, b"ready\n")
+    while True:
+        now = time.monotonic_ns()
+        while heap and heap[0][0] <= now:
+            _, _, out, frame = heapq.heappop(heap)
+            try:
+                out.send(frame)
+            except OSError:
+                pass  # the far end is gone (teardown)
+            now = time.monotonic_ns()
+        if heap:
+            wait = (heap[0][0] - now) / 1e9
+            timeout = 0 if wait < 0.0003 else wait - 0.0002  # spin through the last 0.3 ms
+        else:
+            timeout = None
+        r, _, _ = select.select([0, *socks], [], [], timeout)
+        for s in r:
+            if s == 0:
+                line = os.read(0, 64)
+                if not line:
+                    return 0
+                for cmd in line.decode().split():
+                    up = cmd == "up" if cmd in ("up", "down") else up
+                    os.write(1, b"ok\n")
+                continue
+            while True:
+                try:
+                    frame, anc, _, _ = s.recvmsg(70000, 64)
+                except OSError:
+                    break  # EAGAIN: all read; ENETDOWN: the far end is being removed
+                t = None
+                for level, kind, data in anc:
+                    if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+                        sec, nsec = struct.unpack("qq", data[:16])
+                        t = sec * 1_000_000_000 + nsec - rt_off
+                if t is None:
+                    t = time.monotonic_ns()
+                if up:
+                    heapq.heappush(heap, (t + delay_ns, seq, peer[s], frame))
+                    seq += 1
+
+
 # ----------------------------------------------------------------------------- main
 
 def main():
     args = sys.argv[1:]
+    if args[:1] == ["--relay"] and len(args) == 4:
+        return relay_main(args[1], args[2], int(args[3]))
     if len(args) not in (2, 4) or (len(args) == 4 and args[2] != "--keep"):
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     plan = json.load(open(args[0]))
     keep = args[3] if len(args) == 4 else None
     try:
-        preflight()
+        preflight(plan)
     except CannotRun as e:
         print(f"kasim lab: {e}", file=sys.stderr)
         return 2
