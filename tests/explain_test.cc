@@ -285,6 +285,19 @@ TEST_CASE("explain: silent give-ups are told when they happen") {
   CHECK(has(sol, "illumos gives up without sending an RST"));
 }
 
+TEST_CASE("explain: a one-byte probe is answered as a duplicate, a zero-byte one as not acceptable") {
+  // Windows probes carry one old byte: the Linux server already has it (a duplicate, answered at once).
+  std::string win = flat(explain(load("refresh-on-data-probe-bytes")));
+  CHECK(has(win, "server: seq 341764928:341764929 is one byte it already has (rcv_nxt 341764929): a duplicate, so "
+                 "Linux answers at once with an ACK"));
+  CHECK(!has(win, "341764928 is below rcv_nxt 341764929: not acceptable"));
+  // Linux's own probes carry nothing: seq rcv_nxt-1 fails the acceptability test.
+  std::string lin = flat(explain(load("firewall-keepalive-survives")));
+  CHECK(has(lin, "is below rcv_nxt"));
+  CHECK(has(lin, ": not acceptable, so Linux answers at once with an ACK"));
+  CHECK(!has(lin, "a duplicate, so"));
+}
+
 TEST_CASE("explain: one probe is 'probe', not 'probes'") {
   std::vector<Override> count_1{{"connections.idle.keepalive.server.count", "1"}};
   LoadResult lr = load_scenario(scenario_text("cable-pull-linux"), "cable-pull-linux.yaml", count_1);
