@@ -21,6 +21,7 @@ the firewall's timeout). A sweep with more than two axes needs one row per
 """
 import argparse
 import csv
+import os
 import re
 import sys
 
