@@ -708,7 +708,9 @@ struct ExplainSink::Impl {
         return fmt::format("no ACK within the retransmission timeout ({}) → retransmission {} of seq {}:{}",
                            secs(Time::us(r.why_b)), r.why_a, g.seq, g.seq + g.len);
       case NoteKind::kTailLossProbe:
-        return fmt::format("no ACK within the probe timeout ({}) → tail loss probe: the last segment again",
+        // why_b: the time since that segment was sent (the probe timeout, as the timer rounded it).
+        return fmt::format("the probe timeout ran out with no ACK, {} after the last segment was sent → tail "
+                           "loss probe: the last segment again",
                            secs(Time::us(r.why_b)));
       case NoteKind::kAck: return fmt::format("acknowledges everything up to {} → ACK", g.ack);
       case NoteKind::kAckOfProbe: {

@@ -747,7 +747,7 @@ void TcpEndpoint::tlp_timer(Time now, TcpOutput& out) {
   last.retransmitted = true;
   tlp_outstanding_ = true;
   uint32_t len = last.len - ((last.flags & kFin) ? 1u : 0u);
-  emit(out, last.flags, last.seq, len, NoteKind::kTailLossProbe, 0, 0);
+  emit(out, last.flags, last.seq, len, NoteKind::kTailLossProbe, 0, (now - last.sent).count_us());
   // tcp_rearm_rto() from now with the full RTO.
   rtx_kind_ = RtxKind::kRto;
   rtx_fire_ = arm(now, time_to_jiffies(*cfg_.clock, rto_), ArmContext::kTimerCallback);

@@ -280,6 +280,8 @@ TEST_CASE("explain: silent give-ups are told when they happen") {
   std::string linux_story = flat(explain(load("black-hole-linux")));
   CHECK(has(linux_story, "1298.922974 server: 15 retransmissions unanswered"));
   CHECK(has(linux_story, "Linux gives up without sending an RST"));
+  // The tail loss probe's line tells how long the probe timeout waited (2 x srtt + 200 ms, rounded to jiffies).
+  CHECK(has(linux_story, "360.206974 server: the probe timeout ran out with no ACK, 0.206974 s after the last segment"));
   std::string sol = flat(explain(load("black-hole-solaris")));
   CHECK(has(sol, "702.000000 server: "));
   CHECK(has(sol, "illumos gives up without sending an RST"));
