@@ -63,6 +63,14 @@ std::string unsupported(const Scenario& s) {
   for (const ConnectionSpec& c : s.connections)
     if (c.is_fleet())
       return fmt::format("connection '{}' is a fleet of {}; the lab re-enacts single connections", c.name, c.count);
+  // The lab's applications send on a fixed schedule (every_ns); a drawn
+  // period or bursts would be re-enacted as something else than kasim drew.
+  for (const ConnectionSpec& c : s.connections)
+    for (const TrafficStep& t : c.traffic)
+      if (t.drawn())
+        return fmt::format("connection '{}': traffic with a drawn period or bursts cannot be re-enacted (the lab's "
+                           "applications send on a fixed schedule); give `every` a fixed duration",
+                           c.name);
   for (const MiddleboxSpec& m : s.middleboxes)
     if (std::string why = conntrack_refusal(m.firewall); !why.empty())
       return fmt::format("middlebox '{}': {}", m.name, why);

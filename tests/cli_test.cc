@@ -134,6 +134,23 @@ faults: [ { at: 1s, host: b, action: reboot } ]
   r = cli({"lab", g.string()});
   CHECK(r.code == 2);
   CHECK(r.err.find("host 'b': the reboot fault cannot be re-enacted") != std::string::npos);
+  fs::path t = d / "drawn.yaml";
+  std::ofstream(t) << R"(
+name: drawn
+duration: 5s
+hosts: { a: {}, b: {} }
+links: [ { between: [a, b], delay: 1ms } ]
+connections:
+  - name: c
+    client: a
+    server: b
+    port: 80
+    traffic: [ { at: 1s, from: client, bytes: 10, every: { uniform: [1s, 2s] } } ]
+)";
+  r = cli({"lab", t.string()});
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("connection 'c': traffic with a drawn period or bursts cannot be re-enacted") != std::string::npos);
   fs::remove_all(d);
 }
 
