@@ -245,7 +245,7 @@ struct Simulator::Impl {
       const LinkSpec& l = sc.links[i];
       links[i].delay = l.delay;
       links[i].loss_ppb = l.loss_ppb;
-      links[i].rng = Rng::stream(sc.seed, "link-loss", i);
+      links[i].rng = Rng::long_stream(sc.seed, "link-loss", i);
     }
     for (size_t i = 0; i < sc.middleboxes.size(); ++i)
       firewalls.emplace_back(sc.middleboxes[i].firewall, Rng::stream(sc.seed, "middlebox-nat", i));
@@ -283,7 +283,7 @@ struct Simulator::Impl {
         const ClientOsRt& cos = mixed ? client_os[mix_base[spec] + os_of[i]] : host_os;
         if (mixed) rt.os = os_of[i];
         // Single connections keep their historical stream; fleet instances get their own.
-        Rng r = c.is_fleet() ? Rng::stream(sc.seed ^ (uint64_t{spec} << 40), "fleet-instance", i)
+        Rng r = c.is_fleet() ? Rng::long_stream(sc.seed ^ (uint64_t{spec} << 40), "fleet-instance", i)
                              : Rng::stream(sc.seed, "connection", spec);
         uint16_t lo = cos.os->ephemeral_port_lo, hi = cos.os->ephemeral_port_hi;
         uint16_t cport = c.client_port.value_or(static_cast<uint16_t>(lo + r.below(static_cast<uint64_t>(hi - lo + 1))));
@@ -380,7 +380,7 @@ struct Simulator::Impl {
       conns[ci].ep[1].listen();
       Time open = c.open_at;
       if (c.is_fleet()) {
-        Rng r = Rng::stream(sc.seed ^ (uint64_t{conns[ci].spec} << 40), "fleet-schedule", conns[ci].instance);
+        Rng r = Rng::long_stream(sc.seed ^ (uint64_t{conns[ci].spec} << 40), "fleet-schedule", conns[ci].instance);
         // A fixed delay draws nothing, so the vanish draw below keeps its place in the stream.
         open += Time::ns(std::min(c.open_within.draw(r), sc.duration.count_ns()));
         if (r.chance_ppb(c.vanish.fraction_ppb)) {

@@ -235,7 +235,7 @@ uint64_t sweep_size(const SweepOptions& o) {
 std::vector<std::string> sweep_point(const SweepOptions& o, uint64_t index, uint64_t seed) {
   std::vector<std::string> v(o.axes.size());
   if (o.samples > 0) {
-    Rng r = Rng::stream(seed, "sweep-sample", index);
+    Rng r = Rng::long_stream(seed, "sweep-sample", index);
     for (size_t i = 0; i < o.axes.size(); ++i) v[i] = o.axes[i].values[r.below(o.axes[i].values.size())];
     return v;
   }
