@@ -507,7 +507,7 @@ struct ExplainSink::Impl {
         return fmt::format("fault: the link {} - {} now loses {:.4g}% of its packets", s.links[f.link].a,
                            s.links[f.link].b, static_cast<double>(f.loss_ppb) / 1e7);
       case FaultSpec::Kind::kHostKill: {
-        const KillRule& rule = kill_rule(s.hosts[f.node].os->name);
+        KillRule rule = kill_rule(*s.hosts[f.node].os);
         std::string os(s.hosts[f.node].os->name);
         std::string how =
             rule.rst_if_unread

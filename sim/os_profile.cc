@@ -50,7 +50,7 @@ constexpr std::array<SocketOptionSpec, 4> kLinuxSocketOptions{{
      "net/ipv4/tcp.c do_tcp_setsockopt(): ms, < 0 is EINVAL, 0 = off"},
 }};
 
-constexpr std::array<RuleSource, 10> kLinuxRules{{
+constexpr std::array<RuleSource, 11> kLinuxRules{{
     {"idle reference", "idle = now - max(last acceptable ACK (rcv_tstamp, ack in [snd_una, snd_nxt], duplicates included), last in-order data (lrcvtime)); out-of-window segments (data too), old ACKs (ack < snd_una), ACKs of unsent data (the whole segment is dropped) and the peer's 0-byte probes do not reset it",
      "include/net/tcp.h keepalive_time_elapsed(); net/ipv4/tcp_input.c tcp_validate_incoming(), tcp_ack() (old_ack, ACK_UNSENT_DATA), tcp_event_data_recv()", true},
     {"enable", "SO_KEEPALIVE at time S arms the timer at S+idle; TCP_KEEPIDLE re-arms for the remaining idle time",
@@ -71,6 +71,8 @@ constexpr std::array<RuleSource, 10> kLinuxRules{{
      "net/ipv4/tcp_timer.c tcp_write_timeout(), retransmits_timed_out(), tcp_model_timeout()", true},
     {"keepalive vs retransmission", "keepalive is silent while retransmitting; the retransmission rule decides",
      "net/ipv4/tcp_timer.c tcp_keepalive_timer()", true},
+    {"process killed", "a killed process's socket that holds unread received data is aborted with an RST; without unread data it closes with a FIN",
+     "net/ipv4/tcp.c __tcp_close(): receive queue flushed into data_was_unread; if any, tcp_send_active_reset() ('Unread data was tossed, zap the connection'), else tcp_send_fin()", true},
 }};
 
 const OsProfile kLinux{
@@ -88,7 +90,7 @@ const OsProfile kLinux{
     Time(),
     KeepaliveRules{},  // the defaults are Linux's
     RetransmitRules{RetransmitGiveUp::kLinuxModel, false, 0, Time(), true, true},
-    ReceiveRules{true, false},
+    ReceiveRules{true, false, true},
     kLinuxRules,
     "",
 };
@@ -117,7 +119,7 @@ constexpr std::array<SocketOptionSpec, 3> kFreebsdSocketOptions{{
      "sys/netinet/tcp_usrreq.c tcp_default_ctloutput(): u_int count, 0 = sysctl"},
 }};
 
-constexpr std::array<RuleSource, 9> kFreebsdRules{{
+constexpr std::array<RuleSource, 10> kFreebsdRules{{
     {"idle reference", "idle = now - last received segment of any kind (t_rcvtime is set before the segment is validated): a peer's probe, an old ACK or an out-of-window segment all reset it",
      "sys/netinet/tcp_input.c tcp_do_segment(): tp->t_rcvtime = ticks", true},
     {"enable", "net.inet.tcp.always_keepalive=1 (the default) probes every connection, SO_KEEPALIVE or not; the keep timer runs from establishment and re-arms lazily (remaining idle) when it fires early",
@@ -136,6 +138,8 @@ constexpr std::array<RuleSource, 9> kFreebsdRules{{
      "sys/netinet/tcp_timer.c tcp_timer_rexmt(), tcp_subr.c tcp_drop()", true},
     {"keepalive vs retransmission", "both timers run: probes go out while retransmitting, and whichever rule fires first drops the connection",
      "sys/netinet/tcp_timer.c tcp_timer_keep() has no outstanding-data check", true},
+    {"process killed", "a killed process's socket is closed with a FIN: unread received data is flushed (an RST only for SO_LINGER 0)",
+     "sys/netinet/tcp_usrreq.c tcp_disconnect(): RST only for SO_LINGER 0; otherwise sbflush(&so->so_rcv), tcp_usrclosed(), tcp_output() (FIN)", true},
 }};
 
 const OsProfile kFreebsd{
@@ -154,7 +158,7 @@ const OsProfile kFreebsd{
                    KeepaliveGiveUp::kIdlePlusCount, true, true, false, true, false, true,
                    KeepaliveError::kEtimedout},
     RetransmitRules{RetransmitGiveUp::kCount, true, 9, Time::ms(200), false, false},
-    ReceiveRules{false, false},
+    ReceiveRules{false, false, false},
     kFreebsdRules,
     "",
 };
@@ -180,7 +184,7 @@ constexpr std::array<SocketOptionSpec, 3> kMacosSocketOptions{{
     {"count", SocketOption::kCount, "TCP_KEEPCNT", "count", 0, 0, INT32_MAX,
      "bsd/netinet/tcp_usrreq.c tcp_ctloutput() TCP_KEEPCNT: 0..INT32_MAX"},
 }};
-constexpr std::array<RuleSource, 9> kMacosRules{{
+constexpr std::array<RuleSource, 10> kMacosRules{{
     {"idle reference", "idle = now - last received segment of any kind: tcp_input sets t_rcvtime and calls tcp_keepalive_reset() (re-arming the keep timer to idle) for every segment, before validation",
      "bsd/netinet/tcp_input.c tcp_input(): tp->t_rcvtime = tcp_now; tcp_keepalive_reset()", true},
     {"enable", "the keep timer runs from establishment; at a fire without SO_KEEPALIVE (and always_keepalive=0, the default) it re-arms for idle; TCP_KEEPALIVE sets the idle time",
@@ -199,6 +203,8 @@ constexpr std::array<RuleSource, 9> kMacosRules{{
      "bsd/netinet/tcp_timer.c tcp_timers() case TCPT_REXMT, tcp_subr.c tcp_drop()", true},
     {"keepalive vs retransmission", "both timers run: probes go out while retransmitting",
      "bsd/netinet/tcp_timer.c tcp_timers()", true},
+    {"process killed", "a killed process's socket that holds unread received data is aborted with an RST; without unread data it closes with a FIN",
+     "xnu bsd/netinet/tcp_usrreq.c tcp_disconnect(): so_rcv.sb_cc != 0 || t_reassqlen != 0 -> tcp_drop() (RST)", true},
 }};
 const OsProfile kMacos{
     "macos",
@@ -216,7 +222,7 @@ const OsProfile kMacos{
                    KeepaliveGiveUp::kIdlePlusCount, true, true, true, true, false, false,
                    KeepaliveError::kEtimedout},
     RetransmitRules{RetransmitGiveUp::kCount, true, 6, Time::ms(200), false, false},
-    ReceiveRules{false, false},
+    ReceiveRules{false, false, true},
     kMacosRules,
     "macOS has no TCP_USER_TIMEOUT (TCP_RXT_CONNDROPTIME bounds retransmission only and is not modelled)",
 };
@@ -232,7 +238,7 @@ constexpr std::array<SysctlSpec, 3> kOpenbsdSysctls{{
     {"net.inet.tcp.always_keepalive", SysctlField::kAlwaysKeepalive, "0/1", 0, 0, 1,
      "sys/netinet/tcp_usrreq.c tcpctl_vars always_keepalive (default 0)"},
 }};
-constexpr std::array<RuleSource, 10> kOpenbsdRules{{
+constexpr std::array<RuleSource, 11> kOpenbsdRules{{
     {"idle reference", "idle = now - last received segment of any kind; each segment re-arms the keep timer to keepidle",
      "sys/netinet/tcp_input.c tcp_input(): tp->t_rcvtime = now; TCP_TIMER_ARM(tp, TCPT_KEEP, tcp_keepidle)", true},
     {"enable", "the keep timer runs from establishment; without SO_KEEPALIVE (always_keepalive=0, the default) a fire re-arms for idle",
@@ -253,6 +259,8 @@ constexpr std::array<RuleSource, 10> kOpenbsdRules{{
      "sys/netinet/tcp_timer.c tcp_timer_rexmt(), tcp_subr.c tcp_drop()", true},
     {"keepalive vs retransmission", "both timers run: probes go out while retransmitting",
      "sys/netinet/tcp_timer.c tcp_timer_keep()", true},
+    {"process killed", "a killed process's socket is closed with a FIN: unread received data is flushed (an RST only for SO_LINGER 0)",
+     "sys/netinet/tcp_usrreq.c tcp_disconnect(): RST only for SO_LINGER 0; otherwise sbflush(so, &so->so_rcv), tcp_usrclosed() (FIN)", true},
 }};
 const OsProfile kOpenbsd{
     "openbsd",
@@ -270,7 +278,7 @@ const OsProfile kOpenbsd{
                    KeepaliveGiveUp::kIdlePlusCount, true, true, true, true, false, false,
                    KeepaliveError::kEtimedout},
     RetransmitRules{RetransmitGiveUp::kCount, true, 6, Time(), false, false},
-    ReceiveRules{false, false},
+    ReceiveRules{false, false, false},
     kOpenbsdRules,
     "OpenBSD's tcp_ctloutput() has no TCP_KEEPIDLE/TCP_KEEPINTVL/TCP_KEEPCNT; set net.inet.tcp.keepidle and "
     "net.inet.tcp.keepintvl in the host's sysctl block (the count is fixed at 8)",
@@ -311,7 +319,7 @@ constexpr std::array<SocketOptionSpec, 5> kSolarisSocketOptions{{
      "illumos tcp_opt_data.c TCP_KEEPALIVE_ABORT_THRESHOLD: tcp_ka_abort_thres in ms (an int), EINVAL outside "
      "tcps_keepalive_abort_interval_low..high (0..UINT32_MAX); 0 = probe forever; clears TCP_KEEPCNT and TCP_KEEPINTVL"},
 }};
-constexpr std::array<RuleSource, 11> kSolarisRules{{
+constexpr std::array<RuleSource, 12> kSolarisRules{{
     {"idle reference", "idle = now - last received segment of any kind (tcp_last_recv_time is set for every incoming segment)",
      "usr/src/uts/common/inet/tcp/tcp_input.c tcp_input_data(): tcp_last_recv_time = LBOLT_FASTPATH", true},
     {"enable", "SO_KEEPALIVE starts the keepalive timer at now + idle; the timer re-arms lazily for the remaining idle time",
@@ -334,6 +342,8 @@ constexpr std::array<RuleSource, 11> kSolarisRules{{
      "tcp_timers.c tcp_timer(): (ms = tcp->tcp_ms_we_have_waited) > second_threshold -> tcp_clean_death()", true},
     {"keepalive vs retransmission", "no probes while retransmitting (snxt != suna); the keepalive abort test still runs on idle time",
      "tcp_timers.c tcp_keepalive_timer()", true},
+    {"process killed", "a killed process's socket that holds unread received data is aborted with an RST; without unread data it closes with a FIN",
+     "illumos uts/common/inet/tcp/tcp.c tcp_close_output(): 'Abort connection if there is unread data queued' (tcp_rcv_list or tcp_reass_head) -> 'tcp_close, unread data' RST", true},
 }};
 const OsProfile kSolaris{
     "solaris",
@@ -351,7 +361,7 @@ const OsProfile kSolaris{
                    KeepaliveGiveUp::kAbortInterval, false, false, false, false, true, true,
                    KeepaliveError::kEtimedout},
     RetransmitRules{RetransmitGiveUp::kWaitedBeyondR2, false, 30, Time(), false, false},
-    ReceiveRules{false, false},
+    ReceiveRules{false, false, true},
     kSolarisRules,
     "illumos has no TCP_USER_TIMEOUT (TCP_ABORT_THRESHOLD sets R2 for data and is not modelled)",
 };
@@ -376,7 +386,7 @@ constexpr std::array<SocketOptionSpec, 3> kAixSocketOptions{{
     {"count", SocketOption::kCount, "TCP_KEEPCNT", "count", 0, 1, INT32_MAX,
      "AIX setsockopt TCP_KEEPCNT; range UNVERIFIED"},
 }};
-constexpr std::array<RuleSource, 12> kAixRules{{
+constexpr std::array<RuleSource, 13> kAixRules{{
     {"idle reference", "idle counts 500 ms ticks since the last received segment of any kind: every segment sets t_idle = 0 and t_timer[TCPT_KEEP] = tcp_keepidle",
      "bos/kernext/inet/tcp_input.c (AIX 4.1.3): tp->t_idle = 0; tp->t_timer[TCPT_KEEP] = tcp_keepidle", true},
     {"enable", "the keep timer runs from establishment; without SO_KEEPALIVE a fire re-arms for tcp_keepidle",
@@ -401,6 +411,8 @@ constexpr std::array<RuleSource, 12> kAixRules{{
      "bos/kernext/inet/tcp_timer.c tcp_timers() case TCPT_REXMT, tcp_subr.c tcp_drop()", true},
     {"keepalive vs retransmission", "both timers run: probes go out while retransmitting",
      "bos/kernext/inet/tcp_timer.c tcp_timers()", true},
+    {"process killed", "a killed process's socket is closed with a FIN: unread received data is flushed (an RST only for SO_LINGER 0)",
+     "assumed to follow 4.4BSD tcp_disconnect() (FIN, receive buffer flushed); no AIX source read", false},
 }};
 const OsProfile kAix{
     "aix",
@@ -418,7 +430,7 @@ const OsProfile kAix{
                    KeepaliveGiveUp::kSlowtimoCountPlusOne, true, true, true, true, false, false,
                    KeepaliveError::kEtimedout},
     RetransmitRules{RetransmitGiveUp::kCount, true, 6, Time(), false, false},
-    ReceiveRules{false, true},
+    ReceiveRules{false, true, false},
     kAixRules,
     "",
 };
@@ -444,7 +456,7 @@ constexpr std::array<SocketOptionSpec, 3> kWindowsSocketOptions{{
     {"count", SocketOption::kCount, "TCP_KEEPCNT", "count", 0, 1, 255,
      "learn.microsoft.com IPPROTO_TCP socket options: TCP_KEEPCNT (Windows 10 1703+); range UNVERIFIED"},
 }};
-constexpr std::array<RuleSource, 10> kWindowsRules{{
+constexpr std::array<RuleSource, 11> kWindowsRules{{
     {"idle reference", "idle = now - last received segment ('no activity'); modelled like BSD (UNVERIFIED)",
      "Microsoft TCP/IP implementation white paper (Windows 2000): KeepAliveTime", false},
     {"enable", "keepalive is off by default; SO_KEEPALIVE / SIO_KEEPALIVE_VALS arms the timer at now + KeepAliveTime (UNVERIFIED)",
@@ -462,6 +474,8 @@ constexpr std::array<RuleSource, 10> kWindowsRules{{
     {"retransmission give-up", "the expiry after TcpMaxDataRetransmissions (5) retransmissions: RST|ACK (UNVERIFIED), ETIMEDOUT (Winsock error UNVERIFIED)",
      "technet cc938210 TcpMaxDataRetransmissions (Windows 2000/2003)", false},
     {"keepalive vs retransmission", "retransmission decides while data is outstanding (UNVERIFIED)", "none found", false},
+    {"process killed", "a killed process's socket that holds unread received data is aborted with an RST; without unread data it closes with a FIN",
+     "closesocket() with data in the receive buffer is commonly observed to send RST; no primary source read", false},
 }};
 const OsProfile kWindows{
     "windows",
@@ -479,7 +493,7 @@ const OsProfile kWindows{
                    KeepaliveGiveUp::kIdlePlusCount, true, false, true, false, true, true,
                    KeepaliveError::kWsaEnetreset},
     RetransmitRules{RetransmitGiveUp::kCount, true, 30, Time(), false, false},
-    ReceiveRules{false, false},
+    ReceiveRules{false, false, true},
     kWindowsRules,
     "Windows has no TCP_USER_TIMEOUT (TCP_MAXRT is not modelled)",
 };

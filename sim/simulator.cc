@@ -846,14 +846,14 @@ struct Simulator::Impl {
         // The process dies: the kernel closes each of its sockets as close()
         // would, with an RST instead of a FIN where the OS aborts a socket
         // holding unread data (process_kill.h). Listening sockets close too.
-        std::string_view os = sc.hosts[f.node].os->name;
+        // Each socket's own OS decides (a fleet's clients may mix OSes).
         for (size_t ci = 0; ci < conns.size(); ++ci)
           for (int s = 0; s < 2; ++s)
             if (host_node(ci, static_cast<Side>(s)) == f.node) {
               TcpEndpoint& ep = conns[ci].ep[s];
               cold[ci].app_closed[s] = true;
               out.clear();
-              if (kill_sends_rst(os, ep, f.unread_data)) ep.abort(now, out);
+              if (kill_sends_rst(*ep.config().os, ep, f.unread_data)) ep.abort(now, out);
               else ep.close(now, out);
               apply_output(ci, static_cast<Side>(s));
             }

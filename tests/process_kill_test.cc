@@ -38,19 +38,26 @@ uint8_t kill_flags(const Run& r) {
 
 }  // namespace
 
-TEST_CASE("process kill: every OS profile has a rule with a source") {
+TEST_CASE("process kill: every OS profile has a rule with a source, in the profile") {
   for (std::string_view name : os_profile_names()) {
     const OsProfile* os = find_os_profile(name);
     REQUIRE(os != nullptr);
-    const KillRule& r = kill_rule(os->name);
-    CHECK(r.os == os->name);
+    int listed = 0;
+    for (const RuleSource& r : os->rules) listed += r.rule == "process killed";
+    CHECK_MESSAGE(listed == 1, name);  // `kasim profiles` shows it with the others
+    KillRule r = kill_rule(*os);
+    CHECK(r.rst_if_unread == os->receive.kill_resets_unread);
     CHECK_FALSE(r.source.empty());
   }
-  CHECK(kill_rule("linux").rst_if_unread);
-  CHECK(kill_rule("macos").rst_if_unread);
-  CHECK(kill_rule("solaris").rst_if_unread);
-  CHECK_FALSE(kill_rule("freebsd").rst_if_unread);
-  CHECK_FALSE(kill_rule("openbsd").rst_if_unread);
+  auto rst = [](const char* os) { return kill_rule(*find_os_profile(os)).rst_if_unread; };
+  CHECK(rst("linux"));
+  CHECK(rst("macos"));
+  CHECK(rst("solaris"));
+  CHECK_FALSE(rst("freebsd"));
+  CHECK_FALSE(rst("openbsd"));
+  // No primary source was read for these two: the profile says so.
+  CHECK_FALSE(kill_rule(*find_os_profile("windows")).verified);
+  CHECK_FALSE(kill_rule(*find_os_profile("aix")).verified);
 }
 
 TEST_CASE("process kill: Linux sends a FIN when the application had read everything") {

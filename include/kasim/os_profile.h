@@ -146,6 +146,10 @@ struct RetransmitRules {
 struct ReceiveRules {
   bool oow_ack_ratelimit = false;       // Linux tcp_invalid_ratelimit on 0-byte out-of-window segments
   bool accept_rst_rcv_nxt_minus_1 = false;  // AIX: a RST at RCV.NXT-1 answers a 4.2-style probe
+  // When the process dies, a socket still holding received data it never
+  // read: true, aborted with an RST; false, the data is flushed and a FIN
+  // sent (process_kill.h). Its source is the profile's "process killed" rule.
+  bool kill_resets_unread = false;
 };
 
 // Where one rule comes from, for `kasim profiles <os>` and the docs.

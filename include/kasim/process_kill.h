@@ -13,29 +13,27 @@
 // otherwise (fault key `unread_data: true`: the process had stopped
 // reading, so a socket that has received any payload still holds it).
 //
-// This is a per-OS rule kept outside os_profile.h for now; its table names
-// each OS profile with its source, UNVERIFIED where no primary source was
-// read.
+// The per-OS rule lives in each OS profile (ReceiveRules::kill_resets_unread,
+// with its source as the profile's "process killed" rule, UNVERIFIED where
+// no primary source was read); this header applies it.
 #pragma once
 
-#include <span>
 #include <string_view>
 
+#include "kasim/os_profile.h"
 #include "kasim/tcp_endpoint.h"
 
 namespace kasim {
 
 struct KillRule {
-  std::string_view os;       // OS profile name (os_profile.h)
   bool rst_if_unread;        // true: RST for a socket with unread data; false: flush it, FIN
   std::string_view source;   // where the rule comes from
   bool verified;             // false: UNVERIFIED (kasim's assumption)
 };
 
-// Every OS profile's rule, in os_profile_names() order.
-std::span<const KillRule> kill_rules();
-// The rule for `os` (an OS profile name). REQUIRES: a known profile name.
-const KillRule& kill_rule(std::string_view os);
+// The rule of OS profile `os`. REQUIRES: every profile lists a "process
+// killed" rule (a test checks it).
+KillRule kill_rule(const OsProfile& os);
 
 // True if the endpoint has received payload (beyond SYN and FIN): with the
 // application no longer reading, that data is unread.
@@ -44,6 +42,6 @@ bool received_payload(const TcpEndpoint& ep);
 // What the kernel of an `os` host sends when it closes `ep` for a killed
 // process: true for an RST, false for a FIN. `stopped_reading`: the
 // scenario's `unread_data` for the kill.
-bool kill_sends_rst(std::string_view os, const TcpEndpoint& ep, bool stopped_reading);
+bool kill_sends_rst(const OsProfile& os, const TcpEndpoint& ep, bool stopped_reading);
 
 }  // namespace kasim
