@@ -772,6 +772,10 @@ struct ExplainSink::Impl {
       case NoteKind::kAbortRst: return "the application aborts (SO_LINGER 0, or the process is killed) → RST";
       case NoteKind::kRstNoSocket:
         return "has no connection for this segment (it forgot it, e.g. after a reboot) → RST";
+      case NoteKind::kRstDataAfterClose:
+        return fmt::format("new data arrives, but its application has closed the socket and nobody can read it "
+                           "→ RST seq {} (the data's ack; RFC 1122 4.2.2.13), and the socket is gone",
+                           g.seq);
       case NoteKind::kFirewallRstNoState:
         if (!is_host(r.origin) && fws[r.origin - sc->hosts.size()].cfg->reset_style == ResetStyle::kMirror)
           return fmt::format(

@@ -405,6 +405,23 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
   if (state_ == TcpState::kClosed) return;
   if (before_ack == TcpState::kSynReceived && state_ == TcpState::kSynReceived) return;
 
+  // New data for an application that has closed its socket (FIN_WAIT1/2:
+  // kasim's close is close(), not shutdown(SHUT_WR)): nobody can read it, so
+  // the connection is reset (RFC 1122 4.2.2.13). Linux tcp_rcv_state_process()
+  // with RCV_SHUTDOWN ("TCPAbortOnData"): tcp_reset(), and the caller sends
+  // tcp_v4_send_reset(): seq = the segment's ack, no ACK flag. The BSDs do the
+  // same (tcp_input.c: SS_NOFDREF, state > CLOSE_WAIT, data -> dropwithreset).
+  // Checked against the kernel: tests/kernel/data-after-close.yaml.
+  if ((state_ == TcpState::kFinWait1 || state_ == TcpState::kFinWait2) && seg.len > 0 &&
+      seq_after(seg.seq + seg.len, rcv_nxt_)) {
+    EmittedSegment r;
+    r.seg = make(kRst, seg.ack, 0);
+    r.note = NoteKind::kRstDataAfterClose;
+    out.segments.push_back(r);
+    enter_closed();
+    return;
+  }
+
   bool need_ack = false;
   NoteKind ack_note = NoteKind::kAck;
   if (seg.len > 0) {
@@ -663,8 +680,13 @@ void TcpEndpoint::rearm_rto(Time now, ArmContext ctx) {
 void TcpEndpoint::schedule_tlp(Time now) {
   // tcp_schedule_loss_probe(): PTO = 2*srtt, plus rto_min when a single
   // segment is in flight, but never later than the pending RTO.
-  if (!cfg_.os->retransmit.tail_loss_probe || state_ != TcpState::kEstablished || srtt_us_ == 0 ||
-      tlp_outstanding_ || inflight_.empty())
+  // Any synchronized state with something in flight: a FIN gets a loss probe
+  // too (tcp_send_fin() -> tcp_write_xmit() -> tcp_schedule_loss_probe();
+  // seen on the kernel in tests/kernel/data-after-close.yaml).
+  bool synchronized = state_ == TcpState::kEstablished || state_ == TcpState::kCloseWait ||
+                      state_ == TcpState::kFinWait1 || state_ == TcpState::kLastAck;
+  if (!cfg_.os->retransmit.tail_loss_probe || !synchronized || srtt_us_ == 0 || tlp_outstanding_ ||
+      inflight_.empty())
     return;
   uint64_t pto = cfg_.clock->from_us_ceil(srtt_us_ >> 2);
   if (cfg_.clock->ideal()) pto = static_cast<uint64_t>(srtt_us_ >> 2) * 1000;

@@ -33,6 +33,7 @@ const char* packet_kind(NoteKind why) {
     case NoteKind::kRetransmitGiveUpRst:
     case NoteKind::kAbortRst:
     case NoteKind::kRstNoSocket:
+    case NoteKind::kRstDataAfterClose:
     case NoteKind::kFirewallRstNoState:
     case NoteKind::kFirewallRstIdle: return "rst";
     case NoteKind::kFin: return "fin";
@@ -87,6 +88,7 @@ std::string describe_note(NoteKind why, int64_t a, int64_t b, const std::string&
     case NoteKind::kFin: return "close(): FIN";
     case NoteKind::kAbortRst: return "abortive close: RST";
     case NoteKind::kRstNoSocket: return "no socket for this segment: RST";
+    case NoteKind::kRstDataAfterClose: return "data after the application closed: RST";
     case NoteKind::kFirewallRstNoState:
       return fmt::format("{}: no state ({}) -> RST to sender", origin, expired_phrase(a));
     case NoteKind::kFirewallRstIdle: return fmt::format("{}: idle timeout -> RST", origin);

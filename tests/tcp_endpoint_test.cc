@@ -157,6 +157,39 @@ connections:
   CHECK(r.outcome().side[0].state == TcpState::kClosed);  // TIME_WAIT (60 s) is over at 5 min
 }
 
+TEST_CASE("data reaching a socket its application closed is answered with an RST; a FIN gets a loss probe") {
+  // As tests/kernel/data-after-close.yaml, which matched the kernel: the client cannot hear the server's FIN
+  // (input filter), so it does not close; its data at 2.1 s reaches a socket nobody can read any more.
+  Run r = run_yaml(R"(
+name: t
+duration: 5s
+hosts:
+  a: { hz: 0 }
+  b: { hz: 0 }
+links: [ { between: [a, b], delay: 0s } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, isn: { client: 1, server: 100 },
+      traffic: [ { at: 1s, from: server, action: close }, { at: 2.1s, from: client, bytes: 10 } ] }
+faults:
+  - { at: 0.5s, host: a, action: block-from, peer: b }
+  - { at: 2s, host: a, action: unblock-from, peer: b }
+)");
+  // The FIN's first retransmission is a tail loss probe, then RTO retransmissions.
+  auto tlp = r.with(NoteKind::kTailLossProbe, "b", CaptureDir::kOut);
+  REQUIRE(tlp.size() == 1);
+  CHECK(tlp[0].seg.flags == (kFin | kAck));
+  CHECK(r.with(NoteKind::kDataRetransmit, "b", CaptureDir::kOut).size() == 2);
+  auto rst = r.with(NoteKind::kRstDataAfterClose, "b", CaptureDir::kOut);
+  REQUIRE(rst.size() == 1);
+  CHECK(t(rst[0].t) == "2.100000");
+  CHECK(rst[0].seg.flags == kRst);  // no ACK flag: seq is the data's ack (tcp_v4_send_reset())
+  CHECK(rst[0].seg.seq == 101);     // the server's FIN: the client had acknowledged nothing of it
+  CHECK(r.outcome().fate == Fate::kReset);
+  CHECK(r.outcome().side[0].error == SocketError::kEconnreset);
+  CHECK(r.outcome().side[1].error == SocketError::kNone);  // its application is gone
+  CHECK(r.outcome().side[1].state == TcpState::kClosed);
+}
+
 TEST_CASE("linux: black-hole write: TLP, then RTO doubling, then ETIMEDOUT with no RST (tcp_retries2)") {
   Run r = run_yaml(R"(
 name: t

@@ -88,6 +88,7 @@ enum class NoteKind : uint8_t {
   kPickedUpNat,        // fate (forwarded): picked up with a new NAT mapping; a: original address/port
   kNoRefresh,          // fate (forwarded): passed without refreshing the idle timer
   kUnknownTuple,       // fate: a host has no socket for this 4-tuple (answers as its OS does)
+  kRstDataAfterClose,  // new data reached a socket its application had closed: RST (RFC 1122 4.2.2.13)
 };
 
 }  // namespace kasim

@@ -24,7 +24,9 @@
 //    SYNs and for ACKs of unsent data (whose segment is dropped), answers to
 //    out-of-window segments; 0-byte ones and all challenge ACKs share one
 //    per-socket rate limit (tcp_invalid_ratelimit), data is answered at once;
-//  * FIN close with TIME_WAIT (60 s).
+//  * FIN close with TIME_WAIT (60 s); a FIN gets a tail-loss probe like data;
+//    new data reaching a closed application's socket (FIN_WAIT1/2) is
+//    answered with an RST and the socket is gone (RFC 1122 4.2.2.13).
 // Not modelled: too-old ACKs (before snd_una - max_window, which Linux drops
 // with a challenge ACK: treated as old ACKs), SACK, reordering buffers (out-of-order data is dropped and
 // recovered by retransmission), congestion control, delayed ACKs, window
