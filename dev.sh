@@ -125,6 +125,12 @@ case "$cmd" in
     for n in 10000 100000 1000000; do
       echo "== fleet-day N=$n"; build-release/kasim run "$(size scenarios/bench/fleet-day.yaml $n)" --no-trace --stats 2>&1 >/dev/null | sed 's/^/   /'
     done
+    echo "== output: heartbeat-star N=2000 (780,000 packets, 1.17 M trace records, 2.34 M pcap records)"
+    hb="$(size scenarios/bench/heartbeat-star.yaml 2000)"
+    /usr/bin/time -f "   no trace: %e s wall, %U s user" build-release/kasim run "$hb" --no-trace >/dev/null
+    /usr/bin/time -f "   JSON: %e s wall, %U s user" build-release/kasim run "$hb" --format json -o "$tmp/out.json"
+    /usr/bin/time -f "   pcap: %e s wall, %U s user" build-release/kasim run "$hb" --no-trace --pcap "$tmp/out.pcap" >/dev/null
+    rm -f "$tmp"/out*
     echo "== fleet-day-vanish N=1000000"
     build-release/kasim run scenarios/bench/fleet-day-vanish.yaml --no-trace --stats 2>&1 >/dev/null | sed 's/^/   /'
     rm -rf "$tmp" ;;

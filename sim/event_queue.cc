@@ -1,72 +1,174 @@
 #include "kasim/event_queue.h"
 
 #include <cassert>
+#include <cstring>
 
 namespace kasim {
+
+EventQueue::EventQueue()
+    : slots_(std::make_unique<Slot[]>(static_cast<size_t>(kLevels) * kSlots)),
+      occupied_(std::make_unique<uint64_t[]>(static_cast<size_t>(kLevels) * kWords)) {}
+
+EventQueue::~EventQueue() = default;
+
+void EventQueue::grow_pool(size_t blocks) {
+  chunks_.push_back(std::make_unique_for_overwrite<Block[]>(blocks));
+  Block* c = chunks_.back().get();
+  blocks_allocated_ += blocks;
+  // Linked in reverse so the chunk's blocks are taken in address order.
+  for (size_t i = blocks; i-- > 0;) give_block(&c[i]);
+}
+
+EventQueue::Block* EventQueue::take_block() {
+  if (free_ == nullptr) {
+    // Chunks grow with the queue (8 blocks at first, at most 2 MB at a
+    // time), so a small run allocates little and a fleet few times.
+    size_t n = blocks_allocated_ < 8 ? 8 : blocks_allocated_;
+    grow_pool(n < 4096 ? n : 4096);
+  }
+  Block* b = free_;
+  free_ = b->next;
+  b->next = nullptr;
+  return b;
+}
+
+void EventQueue::reserve(size_t n) {
+  size_t want = n / kBlockEvents + 1;
+  if (want > blocks_allocated_) grow_pool(want - blocks_allocated_);
+}
+
+void EventQueue::mark(int level, uint32_t d) {
+  uint64_t& word = occupied_[static_cast<size_t>(level) * kWords + d / 64];
+  word |= uint64_t{1} << (d % 64);
+  summary_[level] |= uint64_t{1} << (d / 64);
+  levels_ |= 1u << level;
+}
+
+void EventQueue::unmark(int level, uint32_t d) {
+  uint64_t& word = occupied_[static_cast<size_t>(level) * kWords + d / 64];
+  word &= ~(uint64_t{1} << (d % 64));
+  if (word != 0) return;
+  summary_[level] &= ~(uint64_t{1} << (d / 64));
+  if (summary_[level] == 0) levels_ &= ~(1u << level);
+}
+
+uint32_t EventQueue::first_slot(int level) const {
+  // Every occupied slot of a level lies at or after last_'s digit there, so
+  // the first occupied slot is the next one.
+  uint32_t w = static_cast<uint32_t>(__builtin_ctzll(summary_[level]));
+  return w * 64 + static_cast<uint32_t>(__builtin_ctzll(occupied_[static_cast<size_t>(level) * kWords + w]));
+}
 
 void EventQueue::put(const Event& e) {
   uint64_t k = key_of(e);
   int level = level_of(k);
-  int slot = digit(k, level);
-  slots_[level][slot].push_back(e);
-  occupied_[level][slot / 64] |= uint64_t{1} << (slot % 64);
+  uint32_t d = digit(k, level);
+  Slot& s = slot(level, d);
+  if (full(s.tail)) {  // also true for an empty slot (tail null)
+    Block* b = take_block();
+    if (s.head == nullptr) {
+      s.head = b;
+      s.min = k;
+      mark(level, d);
+    } else {
+      block_of(s.tail)->next = b;
+    }
+    s.tail = b->ev;
+  }
+  *s.tail++ = e;
+  if (k < s.min) s.min = k;
 }
 
 void EventQueue::push(Time at, EventKind kind, uint32_t target, uint32_t aux, uint32_t gen) {
   assert(static_cast<uint64_t>(at.count_ns()) >= last_ && "events are never scheduled in the past");
-  put(Event{at, next_seq_++, target, aux, gen, kind});
+  put(Event{at, target, aux, gen, kind});
+  ++pushed_;
   if (++size_ > peak_) peak_ = size_;
-}
-
-int EventQueue::next_slot(int level, int after) const {
-  for (int w = (after + 1) / 64; w < kSlots / 64; ++w) {
-    uint64_t bits = occupied_[level][w];
-    if (w == (after + 1) / 64) {
-      int shift = (after + 1) % 64;
-      bits = shift == 0 ? bits : bits & (~uint64_t{0} << shift);
-    }
-    if (bits != 0) return w * 64 + __builtin_ctzll(bits);
-  }
-  return -1;
 }
 
 Event EventQueue::pop() {
   assert(size_ > 0);
   while (true) {
-    int cur = digit(last_, 0);
-    std::vector<Event>& slot = slots_[0][cur];
-    if (head_ < slot.size()) {
-      --size_;
-      return slot[head_++];
+    uint32_t cur = digit(last_, 0);
+    Slot& s = slot(0, cur);
+    if (s.head != nullptr) {
+      bool last_block = block_of(s.tail) == s.head;
+      uint32_t end = last_block ? static_cast<uint32_t>(s.tail - s.head->ev) : kBlockEvents;
+      if (head_ < end) {
+        --size_;
+        return s.head->ev[head_++];
+      }
+      Block* done = s.head;
+      head_ = 0;
+      if (!last_block) {
+        s.head = done->next;
+        give_block(done);
+        continue;
+      }
+      give_block(done);
+      s = Slot{};
+      unmark(0, cur);
     }
-    if (slot.capacity() > 256) std::vector<Event>().swap(slot);
-    else slot.clear();
-    head_ = 0;
-    occupied_[0][cur / 64] &= ~(uint64_t{1} << (cur % 64));
-    int next = next_slot(0, cur);
-    if (next >= 0) {
-      last_ = (last_ & ~uint64_t{255}) | static_cast<uint64_t>(next);
+    assert(levels_ != 0);
+    int level = __builtin_ctz(levels_);
+    uint32_t d = first_slot(level);
+    if (level == 0) {
+      last_ = (last_ & ~uint64_t{kSlots - 1}) | d;
       continue;
     }
-    for (int level = 1; level < kLevels; ++level) {
-      int s = next_slot(level, digit(last_, level));
-      if (s < 0) continue;
-      std::vector<Event> spread;
-      spread.swap(slots_[level][s]);
-      occupied_[level][s / 64] &= ~(uint64_t{1} << (s % 64));
-      uint64_t min = key_of(spread[0]);
-      for (const Event& e : spread) min = std::min(min, key_of(e));
-      last_ = min;
-      for (const Event& e : spread) put(e);
-      // Keep a small buffer for reuse; give big ones back, or every slot
-      // would keep the largest batch it ever held (tens of MB in a fleet).
-      if (spread.capacity() <= 256) {
-        spread.clear();
-        slots_[level][s].swap(spread);
+    Slot from = slot(level, d);
+    slot(level, d) = Slot{};
+    unmark(level, d);
+    prefetch_next(level, d);
+    if (from.tail == from.head->ev + 1) {
+      // A slot of one event (the usual case in the lower levels of a big
+      // queue): it is the earliest of all, and moving it to level 0 first
+      // would only cost a block and two bitmap updates.
+      Event e = from.head->ev[0];
+      give_block(from.head);
+      last_ = key_of(e);
+      --size_;
+      return e;
+    }
+    // Spread the slot over the levels below, relative to its minimum.
+    last_ = from.min;
+    for (Block* b = from.head; b != nullptr;) {
+      Block* next = b->next;
+      if (next != nullptr)
+        for (size_t off = 0; off < kBlockBytes; off += 64) __builtin_prefetch(reinterpret_cast<char*>(next) + off);
+      // Copy the events out and free the block first: the puts below then
+      // take this block, still in cache, instead of a cold one.
+      // (Raw bytes: an Event array would be zeroed first.)
+      alignas(Event) unsigned char buf[sizeof(Event) * kBlockEvents];
+      uint32_t n = next == nullptr ? static_cast<uint32_t>(from.tail - b->ev) : kBlockEvents;
+      std::memcpy(buf, b->ev, n * sizeof(Event));
+      give_block(b);
+      for (uint32_t i = 0; i < n; ++i) {
+        Event e;
+        std::memcpy(&e, buf + i * sizeof(Event), sizeof(Event));
+        put(e);
       }
-      break;
+      b = next;
     }
   }
+}
+
+void EventQueue::prefetch_next(int level, uint32_t d) const {
+  // The slot spread after this one is usually the next occupied one of the
+  // same level; its first block was written long ago and is likely out of
+  // cache. Asking for it now overlaps the miss with this spread and with
+  // whatever the caller does with the events.
+  const uint64_t* words = &occupied_[static_cast<size_t>(level) * kWords];
+  uint32_t w = d / 64;
+  uint64_t bits = (d % 64 == 63) ? 0 : words[w] & (~uint64_t{0} << (d % 64 + 1));
+  if (bits == 0) {
+    uint64_t rest = (w == 63) ? 0 : summary_[level] & (~uint64_t{0} << (w + 1));
+    if (rest == 0) return;
+    w = static_cast<uint32_t>(__builtin_ctzll(rest));
+    bits = words[w];
+  }
+  const Slot& next = slots_[static_cast<size_t>(level) * kSlots + w * 64 + static_cast<uint32_t>(__builtin_ctzll(bits))];
+  __builtin_prefetch(next.head);
 }
 
 }  // namespace kasim

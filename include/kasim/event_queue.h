@@ -4,8 +4,8 @@
 // instant run in the order they were scheduled and every run repeats exactly.
 // Events carry no closures: a kind and two integers that the simulator
 // dispatches on, so pushing and popping never allocates once the heap has
-// grown (see ns-3's scheduler; unlike ns-3 the sequence is 64-bit and the
-// queue is an object, not a global).
+// grown (see ns-3's scheduler; unlike ns-3 the queue is an object, not a
+// global, and the insertion order is kept by the structure, not stored).
 //
 // Cancellation is by generation: a TimerSlot remembers the generation of its
 // current event; older events of the slot are stale and are skipped without
@@ -16,7 +16,9 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "kasim/time.h"
@@ -34,53 +36,125 @@ enum class EventKind : uint8_t {
   kEndOfRun,
 };
 
+// 24 bytes: the queue moves each event a few times (see EventQueue), so its
+// size is most of the queue's memory traffic. No sequence number is stored:
+// FIFO among equal times follows from where events are kept (see below).
 struct Event {
   Time at;
-  uint64_t seq = 0;
   uint32_t target = 0;
   uint32_t aux = 0;
   uint32_t gen = 0;
   EventKind kind = EventKind::kEndOfRun;
 };
+static_assert(sizeof(Event) == 24, "Event is copied several times per push; keep it small");
 
 class EventQueue {
  public:
+  EventQueue();
+  ~EventQueue();
+  EventQueue(const EventQueue&) = delete;
+  EventQueue& operator=(const EventQueue&) = delete;
+
+  // REQUIRES: at >= the time of the last popped event (never in the past).
+  // Time::never() is a valid time (it pops last).
   void push(Time at, EventKind kind, uint32_t target, uint32_t aux = 0, uint32_t gen = 0);
   bool empty() const { return size_ == 0; }
+  // Pending events, stale ones (see TimerSlot) included.
   size_t size() const { return size_; }
-  // REQUIRES: !empty(). Removes and returns the earliest event.
+  // REQUIRES: !empty(). Removes and returns the earliest event; among events
+  // of equal time, the one pushed first.
   Event pop();
-  uint64_t pushed() const { return next_seq_; }
+  // Events pushed so far.
+  uint64_t pushed() const { return pushed_; }
   size_t peak_size() const { return peak_; }
-  void reserve(size_t) {}
+  // Bytes of event storage held (blocks in use or free for reuse): grows to
+  // about the peak number of pending events times 24.4 bytes plus one
+  // partly filled block per occupied slot, and is kept until destruction.
+  size_t storage_bytes() const { return blocks_allocated_ * sizeof(Block); }
+  // Makes room for `n` pending events, so pushes do not allocate (a hint).
+  void reserve(size_t n);
 
  private:
-  // A radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990) with 8-bit digits,
+  // A radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990) with kBits-bit digits,
   // keyed by time: in effect a hierarchical timing wheel that is exact to the
   // nanosecond. The popped time `last_` never decreases. An event lives at
-  // level L = index of the highest 8-bit digit in which its time differs from
+  // level L = index of the highest digit in which its time differs from
   // last_ (level 0 if equal), in the slot given by its own digit L. Level-0
   // slots therefore hold exactly one time each. Popping takes the first
-  // non-empty slot of the lowest non-empty level (bitmaps make that a few
-  // instructions); a level-L slot is spread over lower levels first. Each
-  // event moves at most 7 times in its life. Events with equal times always
-  // share a slot, in insertion order (pushes append, spreading keeps order),
-  // which gives FIFO among equal times without comparing sequence numbers.
-  static constexpr int kLevels = 8;
-  static constexpr int kSlots = 256;
+  // non-empty slot of the lowest non-empty level (two-level bitmaps make that
+  // a few instructions); a level-L slot is first spread over the levels
+  // below, with last_ set to the slot's minimum (kept as events arrive).
+  // Events with equal times always share a slot, in insertion order (pushes
+  // append, spreading keeps order), which gives FIFO among equal times
+  // without comparing sequence numbers.
+  //
+  // Each event moves once per level it passes through, so wide digits mean
+  // few moves: with 11 bits an event due in 2 hours (2^43 ns) is pushed at
+  // level 3, and its slot of 8.6 s is spread into slots of 4 ms, which at a
+  // million pending events hold about one event each and go straight to
+  // level 0: two or three moves per event instead of five with 8 bits. The
+  // cost of wide digits is a bigger slot table (6 x 2048 slots, 288 KiB).
+  //
+  // A slot is a singly linked list of fixed-size blocks taken from a free
+  // list: appending never reallocates or copies, a spread slot gives each
+  // block back as soon as it is read (so a spread never doubles memory), and
+  // the block just freed is the next one taken, while still in cache.
+  static constexpr int kBits = 11;
+  static constexpr int kLevels = (64 + kBits - 1) / kBits;
+  static constexpr uint32_t kSlots = 1u << kBits;
+  static constexpr uint32_t kWords = kSlots / 64;  // bitmap words per level
+  static_assert(kWords >= 1 && kWords <= 64, "one summary word per level");
+  static constexpr size_t kBlockBytes = 512;
+  static constexpr uint32_t kBlockEvents = (kBlockBytes - sizeof(void*)) / sizeof(Event);  // 21
+  // Blocks are aligned to their size, so a slot's append position tells
+  // both its block and whether the block is full (it points at the end).
+  struct alignas(kBlockBytes) Block {
+    Block* next;
+    Event ev[kBlockEvents];
+  };
+  struct Slot {
+    Block* head;    // null: the slot is empty
+    Event* tail;    // where the next event goes, in the last block
+    uint64_t min;   // least key in the slot (not kept at level 0)
+  };
+  static bool full(const Event* tail) {
+    return (reinterpret_cast<uintptr_t>(tail) - offsetof(Block, ev)) % kBlockBytes ==
+           kBlockEvents * sizeof(Event) % kBlockBytes;
+  }
+  static Block* block_of(const Event* tail) {  // REQUIRES: tail after the block's first event
+    return reinterpret_cast<Block*>((reinterpret_cast<uintptr_t>(tail) - 1) & ~uintptr_t{kBlockBytes - 1});
+  }
   static uint64_t key_of(const Event& e) { return static_cast<uint64_t>(e.at.count_ns()); }
-  int level_of(uint64_t k) const { return k == last_ ? 0 : (63 - __builtin_clzll(k ^ last_)) / 8; }
-  static int digit(uint64_t k, int level) { return static_cast<int>((k >> (8 * level)) & 255); }
+  // (`| 1` maps equal keys to bit 0, that is level 0, without a branch.)
+  int level_of(uint64_t k) const { return (63 - __builtin_clzll((k ^ last_) | 1)) / kBits; }
+  static uint32_t digit(uint64_t k, int level) { return static_cast<uint32_t>(k >> (kBits * level)) & (kSlots - 1); }
+  Slot& slot(int level, uint32_t d) { return slots_[static_cast<size_t>(level) * kSlots + d]; }
   void put(const Event& e);
-  // First occupied slot of `level` with index > `after` (-1: none).
-  int next_slot(int level, int after) const;
-  std::vector<Event> slots_[kLevels][kSlots];
-  uint64_t occupied_[kLevels][kSlots / 64] = {};
+  void mark(int level, uint32_t d);
+  void unmark(int level, uint32_t d);
+  // First occupied slot of `level`. REQUIRES: the level is not empty.
+  uint32_t first_slot(int level) const;
+  // Starts loading the first block of the next occupied slot after `d`.
+  void prefetch_next(int level, uint32_t d) const;
+  Block* take_block();
+  void give_block(Block* b) {
+    b->next = free_;
+    free_ = b;
+  }
+  void grow_pool(size_t blocks);
+
+  std::unique_ptr<Slot[]> slots_;        // kLevels * kSlots, all zero when empty
+  std::unique_ptr<uint64_t[]> occupied_;  // kLevels * kWords: bit per occupied slot
+  uint64_t summary_[kLevels] = {};        // bit w: occupied_ word w of the level is not zero
+  uint32_t levels_ = 0;                   // bit L: level L has an occupied slot
   uint64_t last_ = 0;
-  size_t head_ = 0;  // how much of the current level-0 slot has been popped
+  uint32_t head_ = 0;  // events of the current level-0 slot's head block already popped
   size_t size_ = 0;
-  uint64_t next_seq_ = 0;
+  uint64_t pushed_ = 0;
   size_t peak_ = 0;
+  Block* free_ = nullptr;
+  std::vector<std::unique_ptr<Block[]>> chunks_;
+  size_t blocks_allocated_ = 0;
 };
 
 // One logical timer whose event may be pushed lazily (see above).
