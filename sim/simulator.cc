@@ -106,8 +106,8 @@ struct StepRef {
 
 // Events a connection instance keeps pending before and while it runs (its
 // opening, both endpoints' timers, one packet on the wire) besides one per
-// traffic step; doubled for the event queue's vectors, which grow by
-// doubling.
+// traffic step; doubled as slack for the event queue's storage (events live
+// in 512-byte blocks per slot, the last block of a slot partly filled).
 constexpr uint64_t kEventsPerConnection = 4;
 constexpr uint64_t kQueueSlack = 2;
 
