@@ -452,8 +452,14 @@ struct Simulator::Impl {
     if (now + sc.sample_every < sc.duration) queue.push(now + sc.sample_every, EventKind::kSample, 0);
   }
 
+  // A timer deadline as the queue needs it: one at or after the end of the
+  // run would never fire (kEndOfRun, pushed first, runs before anything at
+  // that instant), so it is not queued at all. A fleet's firewall entries
+  // (conntrack: 5 days) and its last keepalive timers then cost no event.
+  Time before_end(Time deadline) const { return deadline < sc.duration ? deadline : Time::never(); }
+
   void sync_timer(size_t ci, int side) {
-    conns[ci].timer[side].ensure(queue, conns[ci].ep[side].next_wakeup(), EventKind::kEndpointTimer,
+    conns[ci].timer[side].ensure(queue, before_end(conns[ci].ep[side].next_wakeup()), EventKind::kEndpointTimer,
                                  static_cast<uint32_t>(ci * 2 + static_cast<size_t>(side)));
   }
 
@@ -779,7 +785,8 @@ struct Simulator::Impl {
 
   void arm_firewall_entry(size_t mb, uint32_t entry) {
     Firewall& fw = firewalls[mb];
-    fw.timer(entry).ensure(queue, fw.expiry_time(entry), EventKind::kMiddleboxTimer, static_cast<uint32_t>(mb), entry);
+    fw.timer(entry).ensure(queue, before_end(fw.expiry_time(entry)), EventKind::kMiddleboxTimer,
+                           static_cast<uint32_t>(mb), entry);
   }
 
   // --------------------------------------------------------------- events
@@ -956,7 +963,7 @@ struct Simulator::Impl {
           if (!fw.timer(e.aux).take(e)) break;
           injections.clear();
           Time next = fw.check_expiry(now, e.aux, &injections);
-          if (!next.is_never()) fw.timer(e.aux).ensure(queue, next, EventKind::kMiddleboxTimer, e.target, e.aux);
+          fw.timer(e.aux).ensure(queue, before_end(next), EventKind::kMiddleboxTimer, e.target, e.aux);
           report_expiries(e.target);  // before the RSTs it sent, which follow from it
           for (const Firewall::Injection& inj : injections) inject_from_middlebox(e.target, inj);
           break;
