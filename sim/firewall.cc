@@ -154,6 +154,7 @@ Time Firewall::timeout_of(const Entry& e, TimeoutRule* rule) const {
 }
 
 size_t Firewall::bytes_per_entry() {
+  static_assert(sizeof(Entry) == kEntrySize, "a flow entry grew: a fleet holds one per connection");
   // The slot, the tag lookup, and a node of the hash index (key and value,
   // next pointer, cached hash) plus its bucket pointer.
   return sizeof(Entry) + sizeof(uint32_t) + sizeof(std::pair<const FlowKey, uint32_t>) + 3 * sizeof(void*);

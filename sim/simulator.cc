@@ -33,6 +33,7 @@ struct Packet {
 struct HostRt {
   LinuxClock clock;
   SlowtimoClock slowtimo;            // profiles with TimerModel::kSlowtimo (AIX)
+  TcpEndpointEnv env;                // what the host's own endpoints share (points into this)
   bool down = false;                 // crashed: neither sends nor receives
   std::vector<uint32_t> blocked;     // hosts whose packets the input filter drops
 };
@@ -56,26 +57,41 @@ struct LossNote {
   uint32_t index = 0;  // link, middlebox or host index
 };
 
+// One connection instance's hot state. The fields every event reads (the
+// timer generations, the route, `gone`) come first, in one cache line.
 struct ConnRt {
+  TimerSlot timer[2];
   uint32_t route = 0;     // index into Impl::routes (shared by connections on the same path)
   uint32_t spec = 0;      // index into Scenario::connections
   uint32_t instance = 0;  // position within a fleet (0 for single connections)
   bool gone[2] = {false, false};  // a fleet instance's side vanished (its host crashed)
   uint8_t os = 0;         // a fleet with an os_mix: the client's entry in it (an index, not a name)
-  TcpEndpoint ep[2];
-  TimerSlot timer[2];
   LossNote loss;
+  TcpEndpoint ep[2];
 };
+// Pinned so that growth shows (a fleet holds one per connection; the
+// memory estimate behind --max-memory follows it).
+static_assert(sizeof(ConnRt) == 56 + 2 * sizeof(TcpEndpoint), "ConnRt grew");
 
 // What a connection's outcome needs, touched only when an application event
 // happens: kept apart from ConnRt so the per-packet path reads fewer bytes.
-struct ConnCold {
-  SideOutcome out[2];
-  Time closed_at[2] = {Time::never(), Time::never()};
-  bool app_closed[2] = {false, false};  // the application called close() (or aborted)
-  std::string killer;
-  std::string remapped_by;  // a NAT that gave this flow a new mapping mid-stream
+// Texts (error causes, killers) are interned in Impl::texts: most
+// connections share them, and none is allocated per connection.
+struct ColdSide {
+  Time error_at = Time::never();
+  Time eof_at = Time::never();
+  Time closed_at = Time::never();
+  uint32_t error_cause = 0;  // index into Impl::texts (0: "")
+  SocketError error = SocketError::kNone;
+  bool connected = false;
+  bool app_closed = false;   // the application called close() (or aborted)
 };
+struct ConnCold {
+  ColdSide side[2];
+  uint32_t killer = 0;       // index into Impl::texts (0: none yet)
+  uint32_t remapped_by = 0;  // 1 + the NAT middlebox that gave this flow a new mapping mid-stream; 0: none
+};
+static_assert(sizeof(ColdSide) == 32 && sizeof(ConnCold) == 72, "a fleet holds one per connection");
 
 // What caused an application error, worked out only when one happens: the
 // packet that triggered it, or the timer that gave up.
@@ -123,10 +139,7 @@ uint64_t bytes_per_instance(const ConnectionSpec& c, uint64_t middleboxes) {
 // own OS uses the host's clocks (its hz, jiffies_phase, tick settings);
 // another OS gets clocks of its own, its default HZ, phases from the seed.
 struct ClientOsRt {
-  const OsProfile* os = nullptr;
-  const HostTunables* tunables = nullptr;
-  const LinuxClock* clock = nullptr;
-  const SlowtimoClock* slowtimo = nullptr;
+  TcpEndpointEnv env;  // what its endpoints share
   LinuxClock own_clock;
   SlowtimoClock own_slowtimo;
 };
@@ -185,6 +198,8 @@ struct Simulator::Impl {
   std::vector<Firewall> firewalls;
   std::vector<ConnRt> conns;          // one per connection instance (fleets expand)
   std::vector<ConnCold> cold;         // same index as conns
+  std::vector<std::string> texts{""};  // interned outcome texts (ConnCold); [0] is ""
+  std::map<std::string, uint32_t, std::less<>> text_ids{{"", 0}};
   std::vector<Route> routes;
   std::vector<StepRef> steps;
   std::vector<ClientOsRt> client_os;  // every fleet's os_mix entries; never resized once endpoints point in
@@ -238,6 +253,7 @@ struct Simulator::Impl {
                                   : Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(period.count_ns()))));
         hosts[i].slowtimo = SlowtimoClock(phase, period);
       }
+      hosts[i].env = TcpEndpointEnv{h.os, &h.tunables, &hosts[i].clock, &hosts[i].slowtimo};
     }
     Topology topo = build_topology(sc);  // route.h: `kasim tune` walks the same routes
     links.resize(sc.links.size());
@@ -279,21 +295,18 @@ struct Simulator::Impl {
         rt.route = it->second;
         rt.spec = static_cast<uint32_t>(spec);
         rt.instance = i;
-        ClientOsRt host_os{ch.os, &ch.tunables, &hosts[c.client].clock, &hosts[c.client].slowtimo, {}, {}};
-        const ClientOsRt& cos = mixed ? client_os[mix_base[spec] + os_of[i]] : host_os;
+        const TcpEndpointEnv& cenv = mixed ? client_os[mix_base[spec] + os_of[i]].env : hosts[c.client].env;
         if (mixed) rt.os = os_of[i];
         // Single connections keep their historical stream; fleet instances get their own.
         Rng r = c.is_fleet() ? Rng::long_stream(sc.seed ^ (uint64_t{spec} << 40), "fleet-instance", i)
                              : Rng::stream(sc.seed, "connection", spec);
-        uint16_t lo = cos.os->ephemeral_port_lo, hi = cos.os->ephemeral_port_hi;
+        uint16_t lo = cenv.os->ephemeral_port_lo, hi = cenv.os->ephemeral_port_hi;
         uint16_t cport = c.client_port.value_or(static_cast<uint16_t>(lo + r.below(static_cast<uint64_t>(hi - lo + 1))));
         uint32_t isn_c = c.isn[0].value_or(static_cast<uint32_t>(r.next()));
         uint32_t isn_s = c.isn[1].value_or(static_cast<uint32_t>(r.next()));
         Ipv4 caddr = ch.address + i;
-        rt.ep[0] = TcpEndpoint(TcpEndpointConfig{cos.os, cos.tunables, cos.clock, caddr, sh.address, cport, c.port,
-                                                 isn_c, cos.slowtimo});
-        rt.ep[1] = TcpEndpoint(TcpEndpointConfig{sh.os, &sh.tunables, &hosts[c.server].clock, sh.address, caddr,
-                                                 c.port, cport, isn_s, &hosts[c.server].slowtimo});
+        rt.ep[0] = TcpEndpoint(TcpEndpointConfig{&cenv, caddr, sh.address, cport, c.port, isn_c});
+        rt.ep[1] = TcpEndpoint(TcpEndpointConfig{&hosts[c.server].env, sh.address, caddr, c.port, cport, isn_s});
         for (uint32_t si = 0; si < c.traffic.size(); ++si)
           steps.push_back({static_cast<uint32_t>(ci), si,
                            Rng::long_stream(sc.seed ^ (uint64_t{spec} << 40) ^ (uint64_t{si} << 32), "traffic", i)});
@@ -313,11 +326,11 @@ struct Simulator::Impl {
       for (size_t k = 0; k < c.os_mix.size(); ++k, ++at) {
         const OsShare& m = c.os_mix[k];
         ClientOsRt& v = client_os[at];
-        v.os = m.os;
-        v.tunables = &m.tunables;
+        v.env.os = m.os;
+        v.env.tunables = &m.tunables;
         if (m.os == sc.hosts[c.client].os) {
-          v.clock = &hosts[c.client].clock;
-          v.slowtimo = &hosts[c.client].slowtimo;
+          v.env.clock = &hosts[c.client].clock;
+          v.env.slowtimo = &hosts[c.client].slowtimo;
           continue;
         }
         Rng r = Rng::stream(sc.seed ^ (uint64_t{spec} << 40), "fleet-os-clock", k);
@@ -330,8 +343,8 @@ struct Simulator::Impl {
         if (m.os->timer == TimerModel::kSlowtimo)
           v.own_slowtimo = SlowtimoClock(Time::ns(static_cast<int64_t>(r.below(static_cast<uint64_t>(m.os->tick.count_ns())))),
                                          m.os->tick);
-        v.clock = &v.own_clock;
-        v.slowtimo = &v.own_slowtimo;
+        v.env.clock = &v.own_clock;
+        v.env.slowtimo = &v.own_slowtimo;
       }
     }
     fixed_bytes = conns.capacity() * sizeof(ConnRt) + cold.capacity() * sizeof(ConnCold) +
@@ -439,8 +452,14 @@ struct Simulator::Impl {
     if (now + sc.sample_every < sc.duration) queue.push(now + sc.sample_every, EventKind::kSample, 0);
   }
 
+  // A timer deadline as the queue needs it: one at or after the end of the
+  // run would never fire (kEndOfRun, pushed first, runs before anything at
+  // that instant), so it is not queued at all. A fleet's firewall entries
+  // (conntrack: 5 days) and its last keepalive timers then cost no event.
+  Time before_end(Time deadline) const { return deadline < sc.duration ? deadline : Time::never(); }
+
   void sync_timer(size_t ci, int side) {
-    conns[ci].timer[side].ensure(queue, conns[ci].ep[side].next_wakeup(), EventKind::kEndpointTimer,
+    conns[ci].timer[side].ensure(queue, before_end(conns[ci].ep[side].next_wakeup()), EventKind::kEndpointTimer,
                                  static_cast<uint32_t>(ci * 2 + static_cast<size_t>(side)));
   }
 
@@ -498,6 +517,16 @@ struct Simulator::Impl {
 
   void note_loss(uint32_t conn, LossNote::Kind kind, size_t index) {
     conns[conn].loss = LossNote{kind, static_cast<uint32_t>(index)};
+  }
+
+  // The index of `text` in `texts`, adding it if new.
+  uint32_t intern(std::string text) {
+    auto it = text_ids.find(text);
+    if (it != text_ids.end()) return it->second;
+    uint32_t id = static_cast<uint32_t>(texts.size());
+    text_ids.emplace(text, id);
+    texts.push_back(std::move(text));
+    return id;
   }
 
   std::string describe_loss(const LossNote& l) const {
@@ -575,11 +604,12 @@ struct Simulator::Impl {
                                                     : fmt::format("RST from {}: {}", origin_name, why);
       }
       const ConnCold& cd = cold[ci];
-      if (p.why == NoteKind::kRstNoSocket && !cd.remapped_by.empty()) {
+      if (p.why == NoteKind::kRstNoSocket && cd.remapped_by != 0) {
         // The peer never lost its socket: a NAT re-mapped the flow, so the
         // peer saw a 4-tuple it does not know.
-        killer = cd.remapped_by;
-        cause += fmt::format(" ({} gave the flow a new mapping)", cd.remapped_by);
+        const std::string& nat = sc.middleboxes[cd.remapped_by - 1].name;
+        killer = nat;
+        cause += fmt::format(" ({} gave the flow a new mapping)", nat);
       }
       return {cause, killer};
     }
@@ -604,22 +634,22 @@ struct Simulator::Impl {
     bool eof = false;
     for (const AppEvent& a : app_scratch) {
       switch (a.kind) {
-        case AppEventKind::kConnected: cold[ci].out[s].connected = true; break;
+        case AppEventKind::kConnected: cold[ci].side[s].connected = true; break;
         case AppEventKind::kEof:
-          cold[ci].out[s].eof_at = now;
+          cold[ci].side[s].eof_at = now;
           eof = true;
           break;
         case AppEventKind::kClosed:
-          if (cold[ci].closed_at[s].is_never()) cold[ci].closed_at[s] = now;
+          if (cold[ci].side[s].closed_at.is_never()) cold[ci].side[s].closed_at = now;
           break;
         case AppEventKind::kError:
-          if (cold[ci].out[s].error == SocketError::kNone) {
+          if (cold[ci].side[s].error == SocketError::kNone) {
             ConnCold& cd = cold[ci];
-            cd.out[s].error = a.error;
-            cd.out[s].error_at = now;
+            cd.side[s].error = a.error;
+            cd.side[s].error_at = now;
             auto [cause, killer] = explain_error(ci, ctx);
-            cd.out[s].error_cause = std::move(cause);
-            if (cd.killer.empty()) cd.killer = std::move(killer);
+            cd.side[s].error_cause = intern(std::move(cause));
+            if (cd.killer == 0) cd.killer = intern(std::move(killer));
           }
           break;
       }
@@ -630,7 +660,7 @@ struct Simulator::Impl {
     app_scratch.swap(out.app);
     if (eof && rt.ep[s].state() == TcpState::kCloseWait) {
       // The application reads EOF and closes its end, as most servers do.
-      cold[ci].app_closed[s] = true;
+      cold[ci].side[s].app_closed = true;
       rt.ep[s].close(now, out);
       apply_output(ci, side, ctx);
       return;
@@ -653,7 +683,7 @@ struct Simulator::Impl {
       report_expiries(mb);
       // A state change (RST, FIN, a pickup cap) can move the deadline earlier.
       if (v.entry != UINT32_MAX) arm_firewall_entry(mb, v.entry);
-      if (v.picked_up && firewalls[mb].config().nat.enabled) cold[p.conn].remapped_by = sc.middleboxes[mb].name;
+      if (v.picked_up && firewalls[mb].config().nat.enabled) cold[p.conn].remapped_by = static_cast<uint32_t>(mb + 1);
       if (!v.forward) {
         emit_record(node, CaptureDir::kDrop, p, v.note, v.a);
         if (v.note == NoteKind::kDropNoState) note_loss(p.conn, LossNote::kMiddlebox, mb);
@@ -756,7 +786,8 @@ struct Simulator::Impl {
 
   void arm_firewall_entry(size_t mb, uint32_t entry) {
     Firewall& fw = firewalls[mb];
-    fw.timer(entry).ensure(queue, fw.expiry_time(entry), EventKind::kMiddleboxTimer, static_cast<uint32_t>(mb), entry);
+    fw.timer(entry).ensure(queue, before_end(fw.expiry_time(entry)), EventKind::kMiddleboxTimer,
+                           static_cast<uint32_t>(mb), entry);
   }
 
   // --------------------------------------------------------------- events
@@ -789,11 +820,11 @@ struct Simulator::Impl {
       switch (t.action) {
         case AppAction::kSend: rt.ep[s].send(now, t.bytes, out); break;
         case AppAction::kClose:
-          cold[ref.conn].app_closed[s] = true;
+          cold[ref.conn].side[s].app_closed = true;
           rt.ep[s].close(now, out);
           break;
         case AppAction::kAbort:
-          cold[ref.conn].app_closed[s] = true;
+          cold[ref.conn].side[s].app_closed = true;
           rt.ep[s].abort(now, out);
           break;
       }
@@ -851,9 +882,9 @@ struct Simulator::Impl {
           for (int s = 0; s < 2; ++s)
             if (host_node(ci, static_cast<Side>(s)) == f.node) {
               TcpEndpoint& ep = conns[ci].ep[s];
-              cold[ci].app_closed[s] = true;
+              cold[ci].side[s].app_closed = true;
               out.clear();
-              if (kill_sends_rst(*ep.config().os, ep, f.unread_data)) ep.abort(now, out);
+              if (kill_sends_rst(*ep.config().env->os, ep, f.unread_data)) ep.abort(now, out);
               else ep.close(now, out);
               apply_output(ci, static_cast<Side>(s));
             }
@@ -933,7 +964,7 @@ struct Simulator::Impl {
           if (!fw.timer(e.aux).take(e)) break;
           injections.clear();
           Time next = fw.check_expiry(now, e.aux, &injections);
-          if (!next.is_never()) fw.timer(e.aux).ensure(queue, next, EventKind::kMiddleboxTimer, e.target, e.aux);
+          fw.timer(e.aux).ensure(queue, before_end(next), EventKind::kMiddleboxTimer, e.target, e.aux);
           report_expiries(e.target);  // before the RSTs it sent, which follow from it
           for (const Firewall::Injection& inj : injections) inject_from_middlebox(e.target, inj);
           break;
@@ -1000,7 +1031,12 @@ struct Simulator::Impl {
     o.conn = rt.spec;
     o.name = spec_of(ci).name;
     for (int s = 0; s < 2; ++s) {
-      o.side[s] = cd.out[s];
+      const ColdSide& c = cd.side[s];
+      o.side[s].connected = c.connected;
+      o.side[s].error = c.error;
+      o.side[s].error_at = c.error_at;
+      o.side[s].error_cause = texts[c.error_cause];
+      o.side[s].eof_at = c.eof_at;
       o.side[s].state = rt.ep[s].state();
       o.side[s].keepalive_probes = rt.ep[s].keepalive_probes_sent();
     }
@@ -1013,7 +1049,7 @@ struct Simulator::Impl {
     // kernel finishing the close.
     auto open_side = [&](int s) {
       TcpState st = o.side[s].state;
-      return st != TcpState::kClosed && st != TcpState::kListen && st != TcpState::kTimeWait && !cd.app_closed[s];
+      return st != TcpState::kClosed && st != TcpState::kListen && st != TcpState::kTimeWait && !cd.side[s].app_closed;
     };
     if (first >= 0) {
       const SideOutcome& so = o.side[first];
@@ -1024,13 +1060,13 @@ struct Simulator::Impl {
         case SocketError::kEconnrefused: o.fate = Fate::kRefused; break;
         default: o.fate = Fate::kReset; break;
       }
-      o.killer = cd.killer;
+      o.killer = texts[cd.killer];
       o.half_open = open_side(1 - first) && o.side[1 - first].error == SocketError::kNone;
     } else if (!o.side[0].connected) {
       o.fate = Fate::kNeverConnected;
     } else if (!open_side(0) && !open_side(1)) {
       o.fate = Fate::kClosed;
-      o.at = std::min(cd.closed_at[0], cd.closed_at[1]);
+      o.at = std::min(cd.side[0].closed_at, cd.side[1].closed_at);
     } else {
       o.fate = Fate::kAlive;
       o.half_open = open_side(0) != open_side(1);

@@ -40,9 +40,14 @@ using namespace tcp_flag;
 }  // namespace
 
 TcpEndpoint::TcpEndpoint(const TcpEndpointConfig& cfg) : cfg_(cfg) {
-  assert(cfg.os && cfg.tunables && cfg.clock);
+  assert(cfg.env && cfg.env->os && cfg.env->tunables && cfg.env->clock);
+  const OsProfile& os = *cfg.env->os;
+  // Every rule that reads OsState is behind one of these tests.
+  if (os.timer != TimerModel::kLinuxWheel || !os.retransmit.linux_rtt_estimator ||
+      os.retransmit.give_up != RetransmitGiveUp::kLinuxModel)
+    os_.p = std::make_unique<OsState>();
   iss_ = cfg.iss;
-  rto_ = cfg.os->rto_initial;
+  rto_ = os.rto_initial;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -57,7 +62,7 @@ Segment TcpEndpoint::make(uint8_t flags, uint32_t seq, uint32_t len) const {
   s.ack = (flags & kAck) ? rcv_nxt_ : 0;
   s.len = len;
   s.flags = flags;
-  s.window = (flags & kRst) ? 0 : cfg_.os->window;
+  s.window = (flags & kRst) ? 0 : cfg_.env->os->window;
   return s;
 }
 
@@ -99,21 +104,21 @@ uint64_t time_to_jiffies(const LinuxClock& c, Time t) {
 }  // namespace
 
 uint64_t TcpEndpoint::keepalive_time_when() const {
-  return ka_.idle_s ? cfg_.clock->from_seconds(ka_.idle_s)
-                    : time_to_jiffies(*cfg_.clock, cfg_.tunables->keepalive_idle);
+  return ka_.idle_s ? cfg_.env->clock->from_seconds(ka_.idle_s)
+                    : time_to_jiffies(*cfg_.env->clock, cfg_.env->tunables->keepalive_idle);
 }
 uint64_t TcpEndpoint::keepalive_intvl_when() const {
-  return ka_.interval_s ? cfg_.clock->from_seconds(ka_.interval_s)
-                        : time_to_jiffies(*cfg_.clock, cfg_.tunables->keepalive_interval);
+  return ka_.interval_s ? cfg_.env->clock->from_seconds(ka_.interval_s)
+                        : time_to_jiffies(*cfg_.env->clock, cfg_.env->tunables->keepalive_interval);
 }
 int TcpEndpoint::keepalive_probes() const {
-  return ka_.count ? ka_.count : cfg_.tunables->keepalive_probes;
+  return ka_.count ? ka_.count : cfg_.env->tunables->keepalive_probes;
 }
 Time TcpEndpoint::keepalive_idle() const {
-  return linux_rules() ? cfg_.clock->to_time(keepalive_time_when()) : os_ka_idle();
+  return linux_rules() ? cfg_.env->clock->to_time(keepalive_time_when()) : os_ka_idle();
 }
 Time TcpEndpoint::keepalive_interval() const {
-  return linux_rules() ? cfg_.clock->to_time(keepalive_intvl_when()) : os_ka_interval();
+  return linux_rules() ? cfg_.env->clock->to_time(keepalive_intvl_when()) : os_ka_interval();
 }
 int TcpEndpoint::keepalive_count() const { return linux_rules() ? keepalive_probes() : os_ka_count(); }
 
@@ -143,23 +148,23 @@ void TcpEndpoint::set_keepalive(Time now, const KeepaliveOptions& opts) {
   }
   // SO_KEEPALIVE: tcp_set_keepalive() arms the timer for keepalive_time_when()
   // with the values in force *before* the TCP_KEEP* options that follow.
-  bool was = ka_.enabled;
-  ka_.enabled = opts.enabled;
+  bool was = ka_enabled_;
+  ka_enabled_ = opts.enabled;
   if (opts.enabled && !was && keepalive_runs_in(state_))
     ka_fire_ = arm(now, keepalive_time_when(), ArmContext::kProcess);
   if (!opts.enabled) ka_fire_ = Time::never();
   // TCP_KEEPIDLE: re-arm for what is left of the new idle time.
   if (opts.idle_s) {
-    ka_.idle_s = opts.idle_s;
-    if (ka_.enabled && keepalive_runs_in(state_)) {
+    ka_.idle_s = option32(opts.idle_s);
+    if (ka_enabled_ && keepalive_runs_in(state_)) {
       uint64_t elapsed = keepalive_time_elapsed(now);
       uint64_t idle = keepalive_time_when();
       ka_fire_ = arm(now, idle > elapsed ? idle - elapsed : 0, ArmContext::kProcess);
     }
   }
-  if (opts.interval_s) ka_.interval_s = opts.interval_s;
-  if (opts.count) ka_.count = opts.count;
-  ka_.user_timeout_ms = opts.user_timeout_ms;
+  if (opts.interval_s) ka_.interval_s = option32(opts.interval_s);
+  if (opts.count) ka_.count = option32(opts.count);
+  ka_.user_timeout_ms = option32(opts.user_timeout_ms);
 }
 
 void TcpEndpoint::keepalive_timer(Time now, TcpOutput& out) {
@@ -168,7 +173,7 @@ void TcpEndpoint::keepalive_timer(Time now, TcpOutput& out) {
     return;
   }
   ka_fire_ = Time::never();
-  if (!ka_.enabled || !keepalive_runs_in(state_)) return;
+  if (!ka_enabled_ || !keepalive_runs_in(state_)) return;
   uint64_t next = keepalive_time_when();
   // "It is alive without keepalive 8)": data in flight or queued. (Queued
   // but unsent data cannot happen here while established: no send window or
@@ -178,7 +183,7 @@ void TcpEndpoint::keepalive_timer(Time now, TcpOutput& out) {
     uint64_t elapsed = keepalive_time_elapsed(now);
     if (elapsed >= keepalive_time_when()) {
       int64_t ut = ka_.user_timeout_ms;
-      if ((ut != 0 && elapsed >= cfg_.clock->from_ms_ceil(ut) && probes_out_ > 0) ||
+      if ((ut != 0 && elapsed >= cfg_.env->clock->from_ms_ceil(ut) && probes_out_ > 0) ||
           (ut == 0 && probes_out_ >= keepalive_probes())) {
         // tcp_send_active_reset(): RST|ACK at snd_nxt, then tcp_write_err().
         out.keepalive_gave_up = probes_out_;
@@ -208,7 +213,7 @@ void TcpEndpoint::connect(Time now, TcpOutput& out) {
   snd_una_ = iss_;
   snd_nxt_ = iss_;
   transmit_new(now, out, kSyn, 0, NoteKind::kSyn, 0);
-  rto_ = cfg_.os->rto_initial;
+  rto_ = cfg_.env->os->rto_initial;
   rearm_rto(now, ArmContext::kProcess);
 }
 
@@ -239,7 +244,7 @@ void TcpEndpoint::push_data(Time now, TcpOutput& out) {
   bool was_idle = inflight_.empty();
   bool sent = false;
   while (unsent_ > 0) {
-    uint32_t len = static_cast<uint32_t>(std::min<uint64_t>(unsent_, cfg_.os->mss));
+    uint32_t len = static_cast<uint32_t>(std::min<uint64_t>(unsent_, cfg_.env->os->mss));
     unsent_ -= len;
     transmit_new(now, out, unsent_ == 0 ? kPsh | kAck : kAck, len, NoteKind::kData,
                  static_cast<int64_t>(last_write_bytes_));
@@ -339,7 +344,7 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
       state_ = TcpState::kSynReceived;
       snd_una_ = snd_nxt_ = iss_;
       transmit_new(now, out, kSyn | kAck, 0, NoteKind::kSynAck, 0);
-      rto_ = cfg_.os->rto_initial;
+      rto_ = cfg_.env->os->rto_initial;
       rearm_rto(now, ArmContext::kProcess);
       return;
     case TcpState::kSynSent:
@@ -361,13 +366,13 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
   }
 
   // AIX (TCP_COMPAT_42): "Don't toss RST in response to 4.2-style keepalive".
-  if (seg.has(kRst) && cfg_.os->receive.accept_rst_rcv_nxt_minus_1 && seg.seq == rcv_nxt_ - 1 &&
+  if (seg.has(kRst) && cfg_.env->os->receive.accept_rst_rcv_nxt_minus_1 && seg.seq == rcv_nxt_ - 1 &&
       state_ != TcpState::kSynReceived) {
     fail(now, state_ == TcpState::kCloseWait ? SocketError::kEpipe : SocketError::kEconnreset, out);
     return;
   }
   // tcp_sequence(): the segment must overlap the receive window.
-  uint32_t wnd = cfg_.os->window;
+  uint32_t wnd = cfg_.env->os->window;
   bool in_window = !seq_before(seg.end_seq(), rcv_nxt_) && !seq_after(seg.seq, rcv_nxt_ + wnd);
   if (!in_window) {
     if (seg.has(kRst)) {
@@ -498,7 +503,7 @@ void TcpEndpoint::handle_syn_sent(Time now, const Segment& seg, TcpOutput& out) 
   if (!linux_rules()) {
     os_note_received(now);
     os_arm_keepalive_idle(now);
-  } else if (ka_.enabled) {
+  } else if (ka_enabled_) {
     ka_fire_ = arm(now, keepalive_time_when(), ArmContext::kProcess);
   }
   push_data(now, out);
@@ -523,9 +528,9 @@ void TcpEndpoint::handle_rst(Time now, const Segment& seg, TcpOutput& out) {
 }
 
 bool TcpEndpoint::answer_rate_limited(Time now) {
-  if (!cfg_.os->receive.oow_ack_ratelimit) return false;
+  if (!cfg_.env->os->receive.oow_ack_ratelimit) return false;
   uint64_t j = jiffies(now);
-  uint64_t limit = time_to_jiffies(*cfg_.clock, cfg_.tunables->invalid_ratelimit);
+  uint64_t limit = time_to_jiffies(*cfg_.env->clock, cfg_.env->tunables->invalid_ratelimit);
   if (oow_answered_ && j - last_oow_ack_ < limit) return true;
   oow_answered_ = true;
   last_oow_ack_ = j;
@@ -577,7 +582,7 @@ bool TcpEndpoint::handle_ack(Time now, const Segment& seg, TcpOutput& out) {
   snd_una_ = ack;
   if (!rtt.is_never() && !karn) rtt_sample(rtt);
   retransmits_ = 0;
-  waited_ = Time();
+  if (os_.p) os_.p->waited = Time();
   tlp_outstanding_ = false;
   if (inflight_.empty()) retrans_stamp_ = Time::never();
 
@@ -588,7 +593,7 @@ bool TcpEndpoint::handle_ack(Time now, const Segment& seg, TcpOutput& out) {
       rcv_tstamp_ = lrcvtime_ = jiffies(now);
       out.app.push_back(AppEvent{AppEventKind::kConnected});
       if (!linux_rules()) os_arm_keepalive_idle(now);
-      else if (ka_.enabled) ka_fire_ = arm(now, keepalive_time_when(), ArmContext::kProcess);
+      else if (ka_enabled_) ka_fire_ = arm(now, keepalive_time_when(), ArmContext::kProcess);
       break;
     case TcpState::kFinWait1:
       if (fin_acked) state_ = TcpState::kFinWait2;
@@ -624,13 +629,13 @@ bool TcpEndpoint::handle_ack(Time now, const Segment& seg, TcpOutput& out) {
 // ------------------------------------------------------ retransmission
 
 void TcpEndpoint::rtt_sample(Time rtt) {
-  if (!cfg_.os->retransmit.linux_rtt_estimator) {
+  if (!cfg_.env->os->retransmit.linux_rtt_estimator) {
     os_rtt_sample(rtt);
     return;
   }
   // tcp_rtt_estimator() (net/ipv4/tcp_input.c), in microseconds.
   int64_t m = std::max<int64_t>(rtt.count_us(), 1);
-  int64_t rto_min_us = cfg_.os->rto_min.count_us();
+  int64_t rto_min_us = cfg_.env->os->rto_min.count_us();
   if (srtt_us_ != 0) {
     m -= (srtt_us_ >> 3);
     srtt_us_ += m;
@@ -663,7 +668,7 @@ void TcpEndpoint::rtt_sample(Time rtt) {
   // up) and backoff doubles that jiffies value; converting only when arming
   // predicted 401 jiffies where Linux waits 408 (found by `kasim lab`).
   Time rto_exact = Time::us((srtt_us_ >> 3) + rttvar_us_);
-  rto_ = std::min(cfg_.clock->to_time(time_to_jiffies(*cfg_.clock, rto_exact)), cfg_.os->rto_max);
+  rto_ = std::min(cfg_.env->clock->to_time(time_to_jiffies(*cfg_.env->clock, rto_exact)), cfg_.env->os->rto_max);
 }
 
 void TcpEndpoint::rearm_rto(Time now, ArmContext ctx) {
@@ -674,7 +679,7 @@ void TcpEndpoint::rearm_rto(Time now, ArmContext ctx) {
     return;
   }
   rtx_kind_ = RtxKind::kRto;
-  rtx_fire_ = arm(now, time_to_jiffies(*cfg_.clock, rto_), ctx);
+  rtx_fire_ = arm(now, time_to_jiffies(*cfg_.env->clock, rto_), ctx);
 }
 
 void TcpEndpoint::schedule_tlp(Time now) {
@@ -685,15 +690,15 @@ void TcpEndpoint::schedule_tlp(Time now) {
   // seen on the kernel in tests/kernel/data-after-close.yaml).
   bool synchronized = state_ == TcpState::kEstablished || state_ == TcpState::kCloseWait ||
                       state_ == TcpState::kFinWait1 || state_ == TcpState::kLastAck;
-  if (!cfg_.os->retransmit.tail_loss_probe || !synchronized || srtt_us_ == 0 || tlp_outstanding_ ||
+  if (!cfg_.env->os->retransmit.tail_loss_probe || !synchronized || srtt_us_ == 0 || tlp_outstanding_ ||
       inflight_.empty())
     return;
-  uint64_t pto = cfg_.clock->from_us_ceil(srtt_us_ >> 2);
-  if (cfg_.clock->ideal()) pto = static_cast<uint64_t>(srtt_us_ >> 2) * 1000;
-  pto += inflight_.size() == 1 ? time_to_jiffies(*cfg_.clock, cfg_.os->rto_min)
-                               : (cfg_.clock->ideal() ? 8'000'000ull : 2ull);
+  uint64_t pto = cfg_.env->clock->from_us_ceil(srtt_us_ >> 2);
+  if (cfg_.env->clock->ideal()) pto = static_cast<uint64_t>(srtt_us_ >> 2) * 1000;
+  pto += inflight_.size() == 1 ? time_to_jiffies(*cfg_.env->clock, cfg_.env->os->rto_min)
+                               : (cfg_.env->clock->ideal() ? 8'000'000ull : 2ull);
   Time rto_delta = rto_ - (now - inflight_.front().sent);
-  if (rto_delta > Time()) pto = std::min(pto, time_to_jiffies(*cfg_.clock, rto_delta));
+  if (rto_delta > Time()) pto = std::min(pto, time_to_jiffies(*cfg_.env->clock, rto_delta));
   rtx_kind_ = RtxKind::kTlp;
   rtx_fire_ = arm(now, pto, ArmContext::kProcess);
 }
@@ -705,13 +710,13 @@ bool TcpEndpoint::retransmits_timed_out(Time now, int boundary, Time rto_base) c
     timeout = Time::ms(ka_.user_timeout_ms);
   } else {
     // tcp_model_timeout(): the time `boundary` doublings from rto_base take.
-    int64_t ratio = cfg_.os->rto_max / rto_base;
+    int64_t ratio = cfg_.env->os->rto_max / rto_base;
     int thresh = 0;
     while ((int64_t{2} << thresh) <= ratio) ++thresh;  // ilog2
     if (boundary <= thresh)
       timeout = rto_base * ((int64_t{2} << boundary) - 1);
     else
-      timeout = rto_base * ((int64_t{2} << thresh) - 1) + cfg_.os->rto_max * (boundary - thresh);
+      timeout = rto_base * ((int64_t{2} << thresh) - 1) + cfg_.env->os->rto_max * (boundary - thresh);
   }
   return now - retrans_stamp_ >= timeout;
 }
@@ -728,17 +733,17 @@ void TcpEndpoint::retransmit_timer(Time now, TcpOutput& out) {
   bool handshake = state_ == TcpState::kSynSent || state_ == TcpState::kSynReceived;
   if (handshake) {
     // tcp_write_timeout(): SYN_SENT may retransmit syn_retries + syn_linear_timeouts times.
-    int limit = state_ == TcpState::kSynSent ? cfg_.tunables->syn_retries + cfg_.tunables->syn_linear_timeouts
-                                             : cfg_.tunables->synack_retries;
+    int limit = state_ == TcpState::kSynSent ? cfg_.env->tunables->syn_retries + cfg_.env->tunables->syn_linear_timeouts
+                                             : cfg_.env->tunables->synack_retries;
     if (retransmits_ >= limit) {
       if (state_ == TcpState::kSynSent) fail(now, SocketError::kEtimedout, out);
       else enter_closed();  // the request is dropped; no application saw it
       return;
     }
-  } else if (cfg_.os->retransmit.give_up != RetransmitGiveUp::kLinuxModel) {
+  } else if (cfg_.env->os->retransmit.give_up != RetransmitGiveUp::kLinuxModel) {
     os_retransmit_timer(now, out);
     return;
-  } else if (retransmits_timed_out(now, cfg_.tunables->retries2, cfg_.os->rto_min)) {
+  } else if (retransmits_timed_out(now, cfg_.env->tunables->retries2, cfg_.env->os->rto_min)) {
     // tcp_write_err(): ETIMEDOUT, and unlike keepalive no RST is sent.
     fail(now, SocketError::kEtimedout, out);
     return;
@@ -756,10 +761,10 @@ void TcpEndpoint::retransmit_timer(Time now, TcpOutput& out) {
   }
   // tcp_retransmit_timer(): the first syn_linear_timeouts SYN retransmissions
   // keep the RTO (icsk_backoff = 0); after that it doubles.
-  if (!(state_ == TcpState::kSynSent && retransmits_ <= cfg_.tunables->syn_linear_timeouts))
-    rto_ = std::min(rto_ * 2, cfg_.os->rto_max);
+  if (!(state_ == TcpState::kSynSent && retransmits_ <= cfg_.env->tunables->syn_linear_timeouts))
+    rto_ = std::min(rto_ * 2, cfg_.env->os->rto_max);
   rtx_kind_ = RtxKind::kRto;
-  rtx_fire_ = arm(now, time_to_jiffies(*cfg_.clock, clamp_rto_to_user_timeout(now)),
+  rtx_fire_ = arm(now, time_to_jiffies(*cfg_.env->clock, clamp_rto_to_user_timeout(now)),
                   ArmContext::kTimerCallback);
 }
 
@@ -772,7 +777,7 @@ void TcpEndpoint::tlp_timer(Time now, TcpOutput& out) {
   emit(out, last.flags, last.seq, len, NoteKind::kTailLossProbe, 0, (now - last.sent).count_us());
   // tcp_rearm_rto() from now with the full RTO.
   rtx_kind_ = RtxKind::kRto;
-  rtx_fire_ = arm(now, time_to_jiffies(*cfg_.clock, rto_), ArmContext::kTimerCallback);
+  rtx_fire_ = arm(now, time_to_jiffies(*cfg_.env->clock, rto_), ArmContext::kTimerCallback);
 }
 
 void TcpEndpoint::on_timer(Time now, TcpOutput& out) {

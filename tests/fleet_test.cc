@@ -136,15 +136,15 @@ TEST_CASE("fleet: the total number of connections is bounded at load time, not b
   // allocated.
   std::string two = y + "  - { name: more, client: clients, server: server, port: 444, count: 9999950 }\n";
   CHECK(load_error(two) ==
-        "test.yaml:21:70: the connections add up to 10000050 (fleets included) and need about 13.9 GiB of memory "
-        "(1492 bytes each), more than --max-memory 4 GiB (raise it if the machine has the memory)");
+        "test.yaml:21:70: the connections add up to 10000050 (fleets included) and need about 9.87 GiB of memory "
+        "(1060 bytes each), more than --max-memory 4 GiB (raise it if the machine has the memory)");
   // The limit follows --max-memory: raised, the same file loads (loading
   // allocates nothing per connection); lowered, a small fleet is refused.
   CHECK(load_scenario(two, "test.yaml", {}, 16 * kGiB).scenario);
   LoadResult small = load_scenario(y, "test.yaml", {}, 100 << 10);
   REQUIRE_FALSE(small.scenario);
   CHECK(small.error.to_string() ==
-        "test.yaml:18:12: the connections add up to 100 (fleets included) and need about 146 KiB of memory (1492 "
+        "test.yaml:18:12: the connections add up to 100 (fleets included) and need about 104 KiB of memory (1060 "
         "bytes each), more than --max-memory 100 KiB (raise it if the machine has the memory)");
   // Whatever the memory, the engine numbers at most 2^31 - 1 connections.
   std::string huge = y + "  - { name: a, client: clients, server: server, port: 444, count: 1500000000 }\n" +

@@ -73,8 +73,10 @@ TEST_CASE("aix: a RST at rcv_nxt-1 is accepted (answer to a 4.2-style probe); fr
     HostTunables tun = p->defaults;
     LinuxClock ideal;
     SlowtimoClock grid(Time(), Time::ms(500));
-    TcpEndpoint c({find_os_profile("linux"), &tun, &ideal, 1, 2, 40000, 80, 1000});
-    TcpEndpoint s({p, &tun, &ideal, 2, 1, 80, 40000, 5000, &grid});
+    TcpEndpointEnv cenv{find_os_profile("linux"), &tun, &ideal};
+    TcpEndpointEnv senv{p, &tun, &ideal, &grid};
+    TcpEndpoint c({&cenv, 1, 2, 40000, 80, 1000});
+    TcpEndpoint s({&senv, 2, 1, 80, 40000, 5000});
     TcpOutput o;
     s.listen();
     c.connect(Time(), o);

@@ -82,8 +82,8 @@ hosts: { devices: { address: 10.0.0.1 }, server: { address: 200.0.0.1 } }
 links: [ { between: [devices, server], delay: 1ms } ]
 connections: [ { name: swarm, client: devices, server: server, port: 443, count: 1000000000 } ]
 )");
-  std::string message = f + ":5:82: the connections add up to 1000000000 (fleets included) and need about 1.18 TiB of "
-                        "memory (1296 bytes each), more than --max-memory 4 GiB (raise it if the machine has the "
+  std::string message = f + ":5:82: the connections add up to 1000000000 (fleets included) and need about 820 GiB of "
+                        "memory (880 bytes each), more than --max-memory 4 GiB (raise it if the machine has the "
                         "memory)\n";
   for (const char* command : {"run", "check", "sweep"}) {
     CAPTURE(command);
@@ -98,7 +98,7 @@ connections: [ { name: swarm, client: devices, server: server, port: 443, count:
   CliResult set = cli({"run", f, "--set", "connections.swarm.count=2000000", "--max-memory", "1G"});
   CHECK(set.code == 2);
   CHECK(set.err == "--set connections.swarm.count: the connections add up to 2000000 (fleets included) and need about "
-                   "2.41 GiB of memory (1296 bytes each), more than --max-memory 1 GiB (raise it if the machine has "
+                   "1.64 GiB of memory (880 bytes each), more than --max-memory 1 GiB (raise it if the machine has "
                    "the memory)\n");
 }
 

@@ -15,11 +15,12 @@ struct Pair {
   const OsProfile* os = find_os_profile("linux");
   HostTunables tun = os->defaults;
   LinuxClock clock;  // ideal
+  TcpEndpointEnv env{os, &tun, &clock};
   TcpEndpoint c, s;
   TcpOutput out;
   Pair() {
-    c = TcpEndpoint({os, &tun, &clock, 1, 2, 40000, 80, 1000});
-    s = TcpEndpoint({os, &tun, &clock, 2, 1, 80, 40000, 5000});
+    c = TcpEndpoint({&env, 1, 2, 40000, 80, 1000});
+    s = TcpEndpoint({&env, 2, 1, 80, 40000, 5000});
     s.listen();
   }
   // Delivers every segment in `out` to `to`, returning what was sent.
@@ -516,4 +517,12 @@ TEST_CASE("linux: challenge ACKs and 0-byte out-of-window answers share one 500 
   p->s.on_segment(Time::s(20) + Time::ms(700), probe, p->out);
   CHECK(p->out.discarded == NoteKind::kDupAckRateLimited);
   CHECK(p->take().empty());                           // 200 ms after the challenge ACK
+}
+
+TEST_CASE("size: an endpoint stays small (a fleet of a million holds two million)") {
+  // Pinned on purpose: growing the endpoint grows every fleet's memory (and
+  // --max-memory's estimate). Shrink it or move the new field somewhere
+  // cold (OsState, a shared TcpEndpointEnv) before changing this number.
+  CHECK(sizeof(TcpEndpoint) == 248);
+  CHECK(sizeof(TcpEndpointConfig) == 24);
 }

@@ -275,17 +275,30 @@ class Firewall {
   // Memory one flow entry takes (its slot, index and tag lookup), for the
   // estimate behind --max-memory (simulator.h estimated_memory()).
   static size_t bytes_per_entry();
+  static constexpr size_t kEntrySize = 136;  // sizeof(Entry), checked in bytes_per_entry()
   const FirewallConfig& config() const { return cfg_; }
 
  private:
+  // Ordered by size so that nothing is padded (one per tracked flow; its
+  // size is pinned by kEntrySize).
   struct Entry {
+    Time last_seen;            // last refresh
+    Time expired_at = Time::never();
+    Time next_probe = Time::never();
+    TimerSlot timer;
     FlowKey key;               // as seen on the client side
     FlowKey outside;           // as seen on the server side (differs under NAT)
     Ipv4 client = 0, server = 0, mapped = 0;
+    uint32_t end[2] = {0, 0};          // highest sequence end sent by each side
+    uint32_t acked[2] = {0, 0};        // highest ACK sent by each side
+    // Last packet, for the RETRANS rule.
+    uint32_t last_seq = 0, last_ack = 0, last_len = 0;
+    int retrans = 0;
+    int probes_sent = 0;
+    uint32_t tag = 0;
     uint16_t client_port = 0, server_port = 0, mapped_port = 0;
-    Time last_seen;            // last refresh
-    Time expired_at = Time::never();
     FlowState state = FlowState::kSyn;
+    uint8_t last_dir = 2;
     bool picked_up = false;
     // Linux IPS_ASSURED: a packet in ESTABLISHED after both sides were seen
     // (the handshake's last ACK; a picked-up flow's packet after the reply).
@@ -293,18 +306,9 @@ class Firewall {
     bool seen[2] = {false, false};     // a packet from each side passed
     bool fin[2] = {false, false};
     bool answered[2] = {false, false}; // DCD: each side answered a probe
-    uint32_t end[2] = {0, 0};          // highest sequence end sent by each side
-    uint32_t acked[2] = {0, 0};        // highest ACK sent by each side
     bool has_ack[2] = {false, false};
-    // Last packet, for the RETRANS rule.
-    uint32_t last_seq = 0, last_ack = 0, last_len = 0;
-    uint8_t last_dir = 2;
-    int retrans = 0;
-    int probes_sent = 0;
-    Time next_probe = Time::never();
-    uint32_t tag = 0;
-    TimerSlot timer;
   };
+
   Time timeout_of(const Entry& e, TimeoutRule* rule = nullptr) const;
   Time scaled(Time t) const;
   Segment reset_for(const Segment& seg) const;

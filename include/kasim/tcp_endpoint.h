@@ -33,7 +33,9 @@
 // scaling, TCP options.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -73,15 +75,22 @@ struct KeepaliveOptions {
   std::optional<Time> abort;
 };
 
-struct TcpEndpointConfig {
+// What every endpoint of one host (or of one fleet's client OS) shares:
+// kept once and pointed to, so that a million endpoints do not each carry
+// four pointers.
+struct TcpEndpointEnv {
   const OsProfile* os = nullptr;
   const HostTunables* tunables = nullptr;
   const LinuxClock* clock = nullptr;
+  // The host's 500 ms protocol-timer grid; required when os->timer is kSlowtimo.
+  const SlowtimoClock* slowtimo = nullptr;
+};
+
+struct TcpEndpointConfig {
+  const TcpEndpointEnv* env = nullptr;  // REQUIRES: outlives the endpoint
   Ipv4 local_addr = 0, remote_addr = 0;
   uint16_t local_port = 0, remote_port = 0;
   uint32_t iss = 0;
-  // The host's 500 ms protocol-timer grid; required when os->timer is kSlowtimo.
-  const SlowtimoClock* slowtimo = nullptr;
 };
 
 struct EmittedSegment {
@@ -160,6 +169,51 @@ class TcpEndpoint {
   int keepalive_count() const;
 
  private:
+  // The socket options in force (set_keepalive() merges into them). The
+  // loader's ranges (os_profile.h SocketOptionSpec) keep every value within
+  // 32 bits. The exact idle/interval are what non-Linux profiles read, the
+  // *_s fields what Linux's path reads.
+  struct KeepaliveSettings {
+    Time idle;
+    Time interval;
+    int32_t idle_s = 0;
+    int32_t interval_s = 0;
+    int32_t count = 0;
+    int32_t user_timeout_ms = 0;
+  };
+  // State only the non-Linux rules use (os_profile.h): allocated for those
+  // profiles alone, so that Linux endpoints (fleets) stay small.
+  struct OsState {
+    Time last_rcv_any;           // last segment received of any kind (BSD t_rcvtime)
+    int64_t last_rcv_tick = 0;   // slowtimo: the tick at or before last_rcv_any
+    Time ka_last_intrvl;         // illumos tcp_ka_last_intrvl: last probe spacing, 0 = none
+    int64_t rfc_srtt_us = -1;    // RFC 6298 SRTT (us), -1 = no sample yet
+    int64_t rfc_rttvar_us = 0;   // RFC 6298 RTTVAR (us)
+    Time waited;                 // illumos tcp_ms_we_have_waited
+    std::optional<Time> ka_abort;  // illumos TCP_KEEPALIVE_ABORT_THRESHOLD; unset: the host's
+  };
+  // A socket option value as stored (see KeepaliveSettings).
+  static int32_t option32(int64_t v) {
+    assert(v >= INT32_MIN && v <= INT32_MAX && "the loader keeps socket options within 32 bits");
+    return static_cast<int32_t>(v);
+  }
+  // Owns an OsState; copies copy it (endpoints are values).
+  struct OsStateBox {
+    std::unique_ptr<OsState> p;
+    OsStateBox() = default;
+    OsStateBox(const OsStateBox& o) : p(o.p ? std::make_unique<OsState>(*o.p) : nullptr) {}
+    OsStateBox& operator=(const OsStateBox& o) {
+      p = o.p ? std::make_unique<OsState>(*o.p) : nullptr;
+      return *this;
+    }
+    OsStateBox(OsStateBox&&) noexcept = default;
+    OsStateBox& operator=(OsStateBox&&) noexcept = default;
+  };
+  OsState& os_state() const {
+    assert(os_.p && "only non-Linux rules read this");
+    return *os_.p;
+  }
+
   struct InFlight {
     uint32_t seq;
     uint32_t len;       // sequence space (FIN counts 1)
@@ -177,9 +231,9 @@ class TcpEndpoint {
   void transmit_new(Time now, TcpOutput& out, uint8_t flags, uint32_t len, NoteKind note, int64_t a);
   void fail(Time now, SocketError e, TcpOutput& out);
   void enter_closed();
-  uint64_t jiffies(Time t) const { return cfg_.clock->jiffies(t); }
+  uint64_t jiffies(Time t) const { return cfg_.env->clock->jiffies(t); }
   Time arm(Time now, uint64_t delay_jiffies, ArmContext ctx) const {
-    return cfg_.clock->timer_fire_time(now, delay_jiffies, ctx);
+    return cfg_.env->clock->timer_fire_time(now, delay_jiffies, ctx);
   }
   uint64_t keepalive_time_when() const;
   uint64_t keepalive_intvl_when() const;
@@ -206,7 +260,7 @@ class TcpEndpoint {
   Time clamp_rto_to_user_timeout(Time now) const;
 
   // Non-Linux profiles (os_profile.h rules); see tcp_endpoint_os.cc.
-  bool linux_rules() const { return cfg_.os->timer == TimerModel::kLinuxWheel; }
+  bool linux_rules() const { return cfg_.env->os->timer == TimerModel::kLinuxWheel; }
   Time os_arm(Time now, Time delay) const;
   bool os_keepalive_on() const;
   Time os_ka_idle() const;
@@ -228,47 +282,45 @@ class TcpEndpoint {
   Time os_backed_off_rto(int shift) const;
   void os_retransmit_timer(Time now, TcpOutput& out);
 
+  // Ordered by size so that nothing is padded: the sizeof() is pinned in
+  // tcp_endpoint_test.cc, since a fleet holds two per connection.
   TcpEndpointConfig cfg_;
-  TcpState state_ = TcpState::kClosed;
-  SocketError error_ = SocketError::kNone;
-  bool error_reported_ = false;
-  uint32_t iss_ = 0, irs_ = 0;
-  uint32_t snd_una_ = 0, snd_nxt_ = 0, rcv_nxt_ = 0;
-  uint64_t unsent_ = 0;          // bytes written but not yet sent
-  bool fin_queued_ = false;      // close() called; FIN goes after unsent data
+  OsStateBox os_;               // non-Linux profiles only
   std::vector<InFlight> inflight_;
+  KeepaliveSettings ka_;
+  uint64_t unsent_ = 0;          // bytes written but not yet sent
   uint64_t last_write_bytes_ = 0;
 
   // RTT estimation (microseconds, Linux scaling: srtt x8, mdev x4).
   int64_t srtt_us_ = 0, mdev_us_ = 0, mdev_max_us_ = 0, rttvar_us_ = 0;
-  uint32_t rtt_seq_ = 0;
   Time rto_;
-  int retransmits_ = 0;          // icsk_retransmits
   Time retrans_stamp_ = Time::never();  // first retransmission, never if none
-  bool tlp_outstanding_ = false;
 
   // Timers (fire times after wheel rounding; never = not armed).
   Time rtx_fire_ = Time::never();
-  RtxKind rtx_kind_ = RtxKind::kNone;
   Time ka_fire_ = Time::never();
   Time timewait_fire_ = Time::never();
 
   // Keepalive.
-  KeepaliveOptions ka_;
-  int probes_out_ = 0;
-  int probes_total_ = 0;
   uint64_t rcv_tstamp_ = 0;      // jiffies of the last acceptable ACK
   uint64_t lrcvtime_ = 0;        // jiffies of the last in-order data
   uint64_t last_oow_ack_ = 0;    // jiffies of the last answer that counts for the rate limit (tp->last_oow_ack_time)
-  bool oow_answered_ = false;
+  int probes_out_ = 0;
+  int probes_total_ = 0;
 
-  // Non-Linux profiles.
-  Time last_rcv_any_;            // last segment received of any kind (BSD t_rcvtime)
-  int64_t last_rcv_tick_ = 0;    // slowtimo: the tick at or before last_rcv_any_
-  Time ka_last_intrvl_;          // illumos tcp_ka_last_intrvl: last probe spacing, 0 = none
-  int64_t rfc_srtt_us_ = -1;     // RFC 6298 SRTT (us), -1 = no sample yet
-  int64_t rfc_rttvar_us_ = 0;    // RFC 6298 RTTVAR (us)
-  Time waited_;                  // illumos tcp_ms_we_have_waited
+  uint32_t iss_ = 0, irs_ = 0;
+  uint32_t snd_una_ = 0, snd_nxt_ = 0, rcv_nxt_ = 0;
+  uint32_t rtt_seq_ = 0;
+  int retransmits_ = 0;          // icsk_retransmits
+
+  TcpState state_ = TcpState::kClosed;
+  SocketError error_ = SocketError::kNone;
+  RtxKind rtx_kind_ = RtxKind::kNone;
+  bool error_reported_ = false;
+  bool fin_queued_ = false;      // close() called; FIN goes after unsent data
+  bool tlp_outstanding_ = false;
+  bool oow_answered_ = false;
+  bool ka_enabled_ = false;      // SO_KEEPALIVE
 };
 
 }  // namespace kasim
