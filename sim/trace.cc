@@ -54,71 +54,115 @@ const char* fate_name(Fate f) {
 }
 
 namespace {
-std::string expired_phrase(int64_t ns) {
-  if (ns < 0) return "never tracked";
-  return fmt::format("expired at {}", Time::ns(ns));
+using Out = std::back_insert_iterator<fmt::memory_buffer>;
+void put(fmt::memory_buffer& b, std::string_view v) { b.append(v.data(), v.data() + v.size()); }
+void expired_phrase_to(fmt::memory_buffer& b, int64_t ns) {
+  if (ns < 0) put(b, "never tracked");
+  else fmt::format_to(Out(b), "expired at {}", Time::ns(ns));
 }
 // An address and port packed by pack_endpoint(), as tcpdump spells it.
-std::string endpoint_phrase(int64_t packed) {
+void endpoint_phrase_to(fmt::memory_buffer& b, int64_t packed) {
   uint64_t v = static_cast<uint64_t>(packed);
-  return fmt::format("{}.{}", format_ipv4(static_cast<Ipv4>(v >> 16)), v & 0xFFFF);
+  fmt::format_to(Out(b), "{}.{}", format_ipv4(static_cast<Ipv4>(v >> 16)), v & 0xFFFF);
 }
 }  // namespace
 
-std::string describe_note(NoteKind why, int64_t a, int64_t b, const std::string& origin) {
+void describe_note_to(fmt::memory_buffer& b, NoteKind why, int64_t a, int64_t c, std::string_view origin) {
+  Out o(b);
   switch (why) {
-    case NoteKind::kNone: return "";
-    case NoteKind::kSyn: return a == 0 ? "connect(): SYN" : fmt::format("SYN retransmission {}", a);
-    case NoteKind::kSynAck: return a == 0 ? "SYN-ACK" : fmt::format("SYN-ACK retransmission {}", a);
-    case NoteKind::kHandshakeAck: return "handshake ACK: connection established";
-    case NoteKind::kData: return fmt::format("data (application wrote {} bytes)", a);
+    case NoteKind::kNone: return;
+    case NoteKind::kSyn:
+      if (a == 0) put(b, "connect(): SYN");
+      else fmt::format_to(o, "SYN retransmission {}", a);
+      return;
+    case NoteKind::kSynAck:
+      if (a == 0) put(b, "SYN-ACK");
+      else fmt::format_to(o, "SYN-ACK retransmission {}", a);
+      return;
+    case NoteKind::kHandshakeAck: put(b, "handshake ACK: connection established"); return;
+    case NoteKind::kData: fmt::format_to(o, "data (application wrote {} bytes)", a); return;
     case NoteKind::kDataRetransmit:
-      return fmt::format("retransmission {} (RTO {} expired)", a, format_duration(Time::us(b)));
-    case NoteKind::kTailLossProbe: return "tail loss probe: last segment sent again";
-    case NoteKind::kAck: return "ACK";
-    case NoteKind::kAckOfProbe: return "ACK answering a segment below the window (keepalive probe)";
-    case NoteKind::kDupAckRateLimited: return "not answered: tcp_invalid_ratelimit";
+      fmt::format_to(o, "retransmission {} (RTO {} expired)", a, format_duration(Time::us(c)));
+      return;
+    case NoteKind::kTailLossProbe: put(b, "tail loss probe: last segment sent again"); return;
+    case NoteKind::kAck: put(b, "ACK"); return;
+    case NoteKind::kAckOfProbe: put(b, "ACK answering a segment below the window (keepalive probe)"); return;
+    case NoteKind::kDupAckRateLimited: put(b, "not answered: tcp_invalid_ratelimit"); return;
     case NoteKind::kKeepaliveProbe:
-      if (b < 0) return fmt::format("keepalive probe {} (the abort interval decides)", a);
-      return b > 0 ? fmt::format("keepalive probe {}/{}", a, b)
-                   : fmt::format("keepalive probe {} (TCP_USER_TIMEOUT decides)", a);
+      if (c < 0) fmt::format_to(o, "keepalive probe {} (the abort interval decides)", a);
+      else if (c > 0) fmt::format_to(o, "keepalive probe {}/{}", a, c);
+      else fmt::format_to(o, "keepalive probe {} (TCP_USER_TIMEOUT decides)", a);
+      return;
     case NoteKind::kKeepaliveGiveUpRst:
-      return fmt::format("keepalive gave up after {} unanswered probe{}: RST, ETIMEDOUT", a, a == 1 ? "" : "s");
-    case NoteKind::kRetransmitGiveUpRst: return "retransmission gave up: RST, ETIMEDOUT";
-    case NoteKind::kFin: return "close(): FIN";
-    case NoteKind::kAbortRst: return "abortive close: RST";
-    case NoteKind::kRstNoSocket: return "no socket for this segment: RST";
-    case NoteKind::kRstDataAfterClose: return "data after the application closed: RST";
+      fmt::format_to(o, "keepalive gave up after {} unanswered probe{}: RST, ETIMEDOUT", a, a == 1 ? "" : "s");
+      return;
+    case NoteKind::kRetransmitGiveUpRst: put(b, "retransmission gave up: RST, ETIMEDOUT"); return;
+    case NoteKind::kFin: put(b, "close(): FIN"); return;
+    case NoteKind::kAbortRst: put(b, "abortive close: RST"); return;
+    case NoteKind::kRstNoSocket: put(b, "no socket for this segment: RST"); return;
+    case NoteKind::kRstDataAfterClose: put(b, "data after the application closed: RST"); return;
     case NoteKind::kFirewallRstNoState:
-      return fmt::format("{}: no state ({}) -> RST to sender", origin, expired_phrase(a));
-    case NoteKind::kFirewallRstIdle: return fmt::format("{}: idle timeout -> RST", origin);
-    case NoteKind::kDcdProbe: return fmt::format("{}: idle timeout -> dead connection probe {}/{}", origin, a, b);
-    default: return describe_fate(why, a);
+      fmt::format_to(o, "{}: no state (", origin);
+      expired_phrase_to(b, a);
+      put(b, ") -> RST to sender");
+      return;
+    case NoteKind::kFirewallRstIdle: fmt::format_to(o, "{}: idle timeout -> RST", origin); return;
+    case NoteKind::kDcdProbe:
+      fmt::format_to(o, "{}: idle timeout -> dead connection probe {}/{}", origin, a, c);
+      return;
+    default: describe_fate_to(b, why, a); return;
   }
 }
 
-std::string describe_fate(NoteKind fate, int64_t a) {
+void describe_fate_to(fmt::memory_buffer& b, NoteKind fate, int64_t a) {
   switch (fate) {
-    case NoteKind::kDropNoState: return fmt::format("dropped: no state ({})", expired_phrase(a));
-    case NoteKind::kFirewallRstNoState: return fmt::format("dropped: no state ({}), RST sent back", expired_phrase(a));
-    case NoteKind::kDropHostFilter: return "dropped by the host's input filter";
-    case NoteKind::kDropLinkDown: return "lost: link down";
-    case NoteKind::kDropLinkLoss: return "lost on the link";
-    case NoteKind::kDropHostDown: return "lost: host is down";
-    case NoteKind::kDropOutOfWindow: return "discarded: not acceptable";
-    case NoteKind::kDupAckRateLimited: return "not answered (tcp_invalid_ratelimit)";
-    case NoteKind::kDropNoConnection: return "discarded: no connection";
-    case NoteKind::kDcdAnswer: return "answer to the box's probe: consumed";
-    case NoteKind::kDropTableFull: return fmt::format("dropped: connection table full ({} entries)", a);
-    case NoteKind::kDropBelowWindow: return "dropped: below the tracked sequence window";
-    case NoteKind::kNatTranslated: return fmt::format("NAT (was {})", endpoint_phrase(a));
-    case NoteKind::kPickedUp: return "no state: picked up mid-stream as a new entry";
+    case NoteKind::kDropNoState:
+      put(b, "dropped: no state (");
+      expired_phrase_to(b, a);
+      put(b, ")");
+      return;
+    case NoteKind::kFirewallRstNoState:
+      put(b, "dropped: no state (");
+      expired_phrase_to(b, a);
+      put(b, "), RST sent back");
+      return;
+    case NoteKind::kDropHostFilter: put(b, "dropped by the host's input filter"); return;
+    case NoteKind::kDropLinkDown: put(b, "lost: link down"); return;
+    case NoteKind::kDropLinkLoss: put(b, "lost on the link"); return;
+    case NoteKind::kDropHostDown: put(b, "lost: host is down"); return;
+    case NoteKind::kDropOutOfWindow: put(b, "discarded: not acceptable"); return;
+    case NoteKind::kDupAckRateLimited: put(b, "not answered (tcp_invalid_ratelimit)"); return;
+    case NoteKind::kDropNoConnection: put(b, "discarded: no connection"); return;
+    case NoteKind::kDcdAnswer: put(b, "answer to the box's probe: consumed"); return;
+    case NoteKind::kDropTableFull: fmt::format_to(Out(b), "dropped: connection table full ({} entries)", a); return;
+    case NoteKind::kDropBelowWindow: put(b, "dropped: below the tracked sequence window"); return;
+    case NoteKind::kNatTranslated:
+      put(b, "NAT (was ");
+      endpoint_phrase_to(b, a);
+      put(b, ")");
+      return;
+    case NoteKind::kPickedUp: put(b, "no state: picked up mid-stream as a new entry"); return;
     case NoteKind::kPickedUpNat:
-      return fmt::format("no state: picked up mid-stream with a NEW NAT mapping (was {})", endpoint_phrase(a));
-    case NoteKind::kNoRefresh: return "passed; idle timer not refreshed";
-    case NoteKind::kUnknownTuple: return "no socket for this 4-tuple";
-    default: return "";
+      put(b, "no state: picked up mid-stream with a NEW NAT mapping (was ");
+      endpoint_phrase_to(b, a);
+      put(b, ")");
+      return;
+    case NoteKind::kNoRefresh: put(b, "passed; idle timer not refreshed"); return;
+    case NoteKind::kUnknownTuple: put(b, "no socket for this 4-tuple"); return;
+    default: return;
   }
+}
+
+std::string describe_note(NoteKind why, int64_t a, int64_t b, const std::string& origin) {
+  fmt::memory_buffer buf;
+  describe_note_to(buf, why, a, b, origin);
+  return fmt::to_string(buf);
+}
+
+std::string describe_fate(NoteKind fate, int64_t a) {
+  fmt::memory_buffer buf;
+  describe_fate_to(buf, fate, a);
+  return fmt::to_string(buf);
 }
 
 std::string format_record_text(const Scenario& s, const TraceRecord& r) {
@@ -240,23 +284,57 @@ void TextSink::end(const RunSummary& s) {
 // ------------------------------------------------------------------ json
 
 namespace {
-std::string json_string(std::string_view v) {
-  std::string out = "\"";
-  for (char c : v) {
+// Appends v as a JSON string literal (quotes included).
+void json_string_to(fmt::memory_buffer& out, std::string_view v) {
+  out.push_back('"');
+  size_t run = 0;  // start of the pending stretch that needs no escape
+  for (size_t i = 0; i < v.size(); ++i) {
+    char c = v[i];
+    const char* esc = nullptr;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"': esc = "\\\""; break;
+      case '\\': esc = "\\\\"; break;
+      case '\n': esc = "\\n"; break;
+      case '\t': esc = "\\t"; break;
+      case '\r': esc = "\\r"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += c;
+        if (static_cast<unsigned char>(c) >= 0x20) continue;
     }
+    out.append(v.data() + run, v.data() + i);
+    run = i + 1;
+    if (esc) put(out, esc);
+    else fmt::format_to(Out(out), "\\u{:04x}", c);
   }
-  return out + "\"";
+  out.append(v.data() + run, v.data() + v.size());
+  out.push_back('"');
 }
-std::string json_time(Time t) { return t.is_never() ? "null" : format_seconds_us(t); }
+std::string json_string(std::string_view v) {
+  fmt::memory_buffer b;
+  json_string_to(b, v);
+  return fmt::to_string(b);
+}
+// format_seconds_us() without the temporary string; "null" for never.
+void json_time_to(fmt::memory_buffer& out, Time t) {
+  if (t.is_never()) return put(out, "null");
+  int64_t ns = t.count_ns();
+  uint64_t mag = ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
+  uint64_t us = mag / 1000;
+  fmt::format_to(Out(out), "{}{}.{:06}", ns < 0 ? "-" : "", us / 1'000'000, us % 1'000'000);
+}
+std::string json_time(Time t) {
+  fmt::memory_buffer b;
+  json_time_to(b, t);
+  return fmt::to_string(b);
+}
+template <typename Int>
+void put_int(fmt::memory_buffer& out, Int v) {
+  fmt::format_int f(v);
+  out.append(f.data(), f.data() + f.size());
+}
+// "a.b.c.d:port", as format_ipv4() spells the address.
+void endpoint_to(fmt::memory_buffer& out, Ipv4 a, uint16_t port) {
+  fmt::format_to(Out(out), "{}.{}.{}.{}:{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, port);
+}
 }  // namespace
 
 // The run record also describes the topology, so that tools reading the
@@ -294,24 +372,82 @@ void JsonSink::begin(const Scenario& s) {
                          json_string(cs.name), json_string(s.hosts[cs.client].name),
                          json_string(s.hosts[cs.server].name), path);
   }
-  fmt::print(out_, "{{\"type\":\"run\",\"scenario\":{},\"duration\":{},\"seed\":{},\"nodes\":[{}],"
+  fmt::format_to(Out(buf_), "{{\"type\":\"run\",\"scenario\":{},\"duration\":{},\"seed\":{},\"nodes\":[{}],"
              "\"connections\":[{}]}}\n",
              json_string(s.name), json_time(s.duration), s.seed, nodes, conns);
 }
 
+// The hot path of a traced run: one record per packet per capture point.
+// Everything is appended to buf_ (no string per field) and written in
+// large chunks.
 void JsonSink::record(const TraceRecord& r) {
   const Scenario& s = *scenario_;
   const Segment& g = r.seg;
-  std::string origin(s.node_name(r.origin));
-  fmt::print(out_,
-             "{{\"type\":\"packet\",\"t\":{},\"t_ns\":{},\"node\":{},\"dir\":\"{}\",\"connection\":{},"
-             "\"src\":\"{}:{}\",\"dst\":\"{}:{}\",\"flags\":\"{}\",\"seq\":{},\"ack\":{},\"win\":{},\"len\":{},"
-             "\"kind\":\"{}\",\"origin\":{},\"note\":{},\"fate\":{}}}\n",
-             json_time(r.t), r.t.count_ns(), json_string(s.node_name(r.node)), capture_dir_name(r.dir),
-             json_string(connection_label(s, r.conn, r.instance)), format_ipv4(g.src), g.sport, format_ipv4(g.dst), g.dport,
-             format_flags(g.flags), g.seq, g.has(tcp_flag::kAck) ? fmt::format("{}", g.ack) : "null", g.window,
-             g.len, packet_kind(r.why), json_string(origin), json_string(describe_note(r.why, r.why_a, r.why_b, origin)),
-             r.fate == NoteKind::kNone ? "null" : json_string(describe_fate(r.fate, r.fate_a)));
+  fmt::memory_buffer& b = buf_;
+  std::string_view origin = s.node_name(r.origin);
+  put(b, "{\"type\":\"packet\",\"t\":");
+  json_time_to(b, r.t);
+  put(b, ",\"t_ns\":");
+  put_int(b, r.t.count_ns());
+  put(b, ",\"node\":");
+  json_string_to(b, s.node_name(r.node));
+  put(b, ",\"dir\":\"");
+  put(b, capture_dir_name(r.dir));
+  put(b, "\",\"connection\":");
+  // connection_label() without the string: the fleet suffix "#N" needs no escaping.
+  const ConnectionSpec& c = s.connections[r.conn];
+  json_string_to(b, c.name);
+  if (c.is_fleet()) {
+    b.resize(b.size() - 1);
+    b.push_back('#');
+    put_int(b, r.instance);
+    b.push_back('"');
+  }
+  put(b, ",\"src\":\"");
+  endpoint_to(b, g.src, g.sport);
+  put(b, "\",\"dst\":\"");
+  endpoint_to(b, g.dst, g.dport);
+  put(b, "\",\"flags\":\"");
+  size_t flags_at = b.size();
+  if (g.flags & tcp_flag::kSyn) b.push_back('S');
+  if (g.flags & tcp_flag::kFin) b.push_back('F');
+  if (g.flags & tcp_flag::kPsh) b.push_back('P');
+  if (g.flags & tcp_flag::kRst) b.push_back('R');
+  if (g.flags & tcp_flag::kAck) b.push_back('.');
+  if (b.size() == flags_at) put(b, "none");  // as format_flags()
+  put(b, "\",\"seq\":");
+  put_int(b, g.seq);
+  put(b, ",\"ack\":");
+  if (g.has(tcp_flag::kAck)) put_int(b, g.ack);
+  else put(b, "null");
+  put(b, ",\"win\":");
+  put_int(b, g.window);
+  put(b, ",\"len\":");
+  put_int(b, g.len);
+  put(b, ",\"kind\":\"");
+  put(b, packet_kind(r.why));
+  put(b, "\",\"origin\":");
+  json_string_to(b, origin);
+  put(b, ",\"note\":");
+  note_.clear();
+  describe_note_to(note_, r.why, r.why_a, r.why_b, origin);
+  json_string_to(b, std::string_view(note_.data(), note_.size()));
+  put(b, ",\"fate\":");
+  if (r.fate == NoteKind::kNone) {
+    put(b, "null");
+  } else {
+    note_.clear();
+    describe_fate_to(note_, r.fate, r.fate_a);
+    json_string_to(b, std::string_view(note_.data(), note_.size()));
+  }
+  put(b, "}\n");
+  if (b.size() >= kFlushAt) flush();
+}
+
+void JsonSink::flush() {
+  if (buf_.size() == 0) return;
+  std::fwrite(buf_.data(), 1, buf_.size(), out_);
+  buf_.clear();
 }
 
 void JsonSink::outcome(const ConnectionOutcome& o) {
@@ -325,7 +461,7 @@ void JsonSink::outcome(const ConnectionOutcome& o) {
         so.error == SocketError::kNone ? "null" : json_string(socket_error_name(so.error)), json_time(so.error_at),
         so.error_cause.empty() ? "null" : json_string(so.error_cause), so.keepalive_probes);
   }
-  fmt::print(out_, "{{\"type\":\"outcome\",\"connection\":{},\"fate\":\"{}\",\"at\":{},\"killer\":{},"
+  fmt::format_to(Out(buf_), "{{\"type\":\"outcome\",\"connection\":{},\"fate\":\"{}\",\"at\":{},\"killer\":{},"
              "\"half_open\":{},{}}}\n",
              json_string(o.name), fate_name(o.fate), json_time(o.at),
              o.killer.empty() ? "null" : json_string(o.killer), o.half_open ? "true" : "false", sides);
@@ -347,7 +483,7 @@ void JsonSink::fleet(const FleetOutcome& f) {
                          k ? "," : "", json_string(b.os), b.count, os_fates, b.keepalive_probes[0], b.keepalive_probes[1]);
   }
   if (!by_os.empty()) by_os = ",\"by_os\":{" + by_os + "}";
-  fmt::print(out_,
+  fmt::format_to(Out(buf_),
              "{{\"type\":\"fleet\",\"connection\":{},\"count\":{},\"fates\":{{{}}},\"half_open\":{},"
              "\"first_end\":{},\"last_end\":{},\"killers\":{{{}}},\"keepalive_probes\":{{\"client\":{},\"server\":{}}}{}}}\n",
              json_string(f.name), f.count, fates, f.half_open, json_time(f.first_end), json_time(f.last_end), killers,
@@ -362,12 +498,13 @@ void JsonSink::sample(const SampleRecord& r) {
   for (size_t l = 0; l < r.link_packets.size(); ++l)
     links += fmt::format("{}{}:{{\"packets\":{},\"keepalive\":{}}}", l ? "," : "",
                          json_string(s.links[l].a + "-" + s.links[l].b), r.link_packets[l], r.link_probes[l]);
-  fmt::print(out_, "{{\"type\":\"sample\",\"t\":{},\"interval\":{},\"middleboxes\":{{{}}},\"links\":{{{}}}}}\n",
+  fmt::format_to(Out(buf_), "{{\"type\":\"sample\",\"t\":{},\"interval\":{},\"middleboxes\":{{{}}},\"links\":{{{}}}}}\n",
              json_time(r.t), json_time(r.interval), mbs, links);
 }
 
 void JsonSink::end(const RunSummary& s) {
-  fmt::print(out_, "{{\"type\":\"end\",\"t\":{},\"packets\":{}}}\n", json_time(s.end), s.packets);
+  fmt::format_to(Out(buf_), "{{\"type\":\"end\",\"t\":{},\"packets\":{}}}\n", json_time(s.end), s.packets);
+  flush();
 }
 
 }  // namespace kasim

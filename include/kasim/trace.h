@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "kasim/firewall.h"
 #include "kasim/segment.h"
@@ -141,6 +144,10 @@ class TraceSink {
 // Describes a record's reason in words, with the numbers filled in.
 std::string describe_note(NoteKind why, int64_t a, int64_t b, const std::string& origin_name);
 std::string describe_fate(NoteKind fate, int64_t a);
+// The same words appended to a buffer, for sinks that format a record per
+// packet and must not allocate a string per field.
+void describe_note_to(fmt::memory_buffer& out, NoteKind why, int64_t a, int64_t b, std::string_view origin_name);
+void describe_fate_to(fmt::memory_buffer& out, NoteKind fate, int64_t a);
 
 // tcpdump-like text, one line per record, then the outcomes.
 class TextSink : public TraceSink {
@@ -160,9 +167,15 @@ class TextSink : public TraceSink {
 };
 
 // One JSON object per line: {"type":"packet",...} ... {"type":"outcome",...}.
+// Output is buffered and written in chunks of about kFlushAt bytes; end()
+// and the destructor write the rest, so the stream holds every line once
+// end() has returned.
 class JsonSink : public TraceSink {
  public:
   explicit JsonSink(std::FILE* out) : out_(out) {}
+  ~JsonSink() override { flush(); }
+  JsonSink(const JsonSink&) = delete;
+  JsonSink& operator=(const JsonSink&) = delete;
   void begin(const Scenario& s) override;
   void record(const TraceRecord& r) override;
   void outcome(const ConnectionOutcome& o) override;
@@ -171,8 +184,12 @@ class JsonSink : public TraceSink {
   void end(const RunSummary& s) override;
 
  private:
+  static constexpr size_t kFlushAt = 1 << 16;
+  void flush();
   std::FILE* out_;
   const Scenario* scenario_ = nullptr;
+  fmt::memory_buffer buf_;   // lines not yet written
+  fmt::memory_buffer note_;  // scratch for a record's note and fate
 };
 
 // Keeps everything in memory (tests, expectation checks).
