@@ -110,3 +110,27 @@ connections: [ {name: c, client: a, server: b, port: 80} ]
   REQUIRE(j["connections"].size() == 1);
   CHECK(j["connections"][0]["path"] == nlohmann::json::array({"a", "fw", "b"}));
 }
+
+TEST_CASE("JSON strings escape quotes, backslashes and control characters so a parser gets them back") {
+  // Names come from the scenario, so any character YAML allows reaches the JSON writer.
+  std::string yaml = kYaml;
+  yaml.replace(yaml.find("name: t\n"), 8, "name: \"q\\\"b\\\\s\\tt\\u0001n\"\n");
+  yaml.replace(yaml.find("{ name: c,"), 10, "{ name: \"c\\\"x\\\\y\\u001fz\",");
+  Scenario s = must_load(yaml);
+  REQUIRE(s.name == "q\"b\\s\tt\x01n");
+  std::istringstream in(run_to_string(s, true));
+  std::string line;
+  int runs = 0, packets = 0;
+  while (std::getline(in, line)) {
+    auto j = nlohmann::json::parse(line);  // throws (fails the test) on a bad escape
+    if (j["type"] == "run") {
+      ++runs;
+      CHECK(j["scenario"] == "q\"b\\s\tt\x01n");
+    } else if (j["type"] == "packet") {
+      ++packets;
+      CHECK(j["connection"] == "c\"x\\y\x1fz");
+    }
+  }
+  CHECK(runs == 1);
+  CHECK(packets > 0);
+}
