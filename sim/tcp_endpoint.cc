@@ -419,10 +419,7 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
   // Checked against the kernel: tests/kernel/data-after-close.yaml.
   if ((state_ == TcpState::kFinWait1 || state_ == TcpState::kFinWait2) && seg.len > 0 &&
       seq_after(seg.seq + seg.len, rcv_nxt_)) {
-    EmittedSegment r;
-    r.seg = make(kRst, seg.ack, 0);
-    r.note = NoteKind::kRstDataAfterClose;
-    out.segments.push_back(r);
+    emit(out, kRst, seg.ack, 0, NoteKind::kRstDataAfterClose);
     enter_closed();
     return;
   }
