@@ -1,5 +1,7 @@
 #include "kasim/trace.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "kasim/scenario.h"
@@ -54,7 +56,9 @@ const char* fate_name(Fate f) {
 }
 
 namespace {
-using Out = std::back_insert_iterator<fmt::memory_buffer>;
+// fmt's own appender writes straight into the buffer; a back_insert_iterator
+// of memory_buffer would go through a temporary buffer and a copy.
+using Out = fmt::appender;
 void put(fmt::memory_buffer& b, std::string_view v) { b.append(v.data(), v.data() + v.size()); }
 void expired_phrase_to(fmt::memory_buffer& b, int64_t ns) {
   if (ns < 0) put(b, "never tracked");
@@ -313,27 +317,35 @@ std::string json_string(std::string_view v) {
   json_string_to(b, v);
   return fmt::to_string(b);
 }
+template <typename Int>
+void put_int(fmt::memory_buffer& out, Int v) {
+  fmt::format_int f(v);
+  out.append(f.data(), f.data() + f.size());
+}
 // format_seconds_us() without the temporary string; "null" for never.
 void json_time_to(fmt::memory_buffer& out, Time t) {
   if (t.is_never()) return put(out, "null");
   int64_t ns = t.count_ns();
   uint64_t mag = ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
   uint64_t us = mag / 1000;
-  fmt::format_to(Out(out), "{}{}.{:06}", ns < 0 ? "-" : "", us / 1'000'000, us % 1'000'000);
+  if (ns < 0) out.push_back('-');
+  put_int(out, us / 1'000'000);
+  char frac[7] = {'.', '0', '0', '0', '0', '0', '0'};
+  for (uint64_t f = us % 1'000'000, i = 6; f != 0; f /= 10, --i) frac[i] = static_cast<char>('0' + f % 10);
+  out.append(frac, frac + 7);
 }
 std::string json_time(Time t) {
   fmt::memory_buffer b;
   json_time_to(b, t);
   return fmt::to_string(b);
 }
-template <typename Int>
-void put_int(fmt::memory_buffer& out, Int v) {
-  fmt::format_int f(v);
-  out.append(f.data(), f.data() + f.size());
-}
 // "a.b.c.d:port", as format_ipv4() spells the address.
 void endpoint_to(fmt::memory_buffer& out, Ipv4 a, uint16_t port) {
-  fmt::format_to(Out(out), "{}.{}.{}.{}:{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255, port);
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    put_int(out, (a >> shift) & 255);
+    out.push_back(shift > 0 ? '.' : ':');
+  }
+  put_int(out, port);
 }
 }  // namespace
 
@@ -380,67 +392,142 @@ void JsonSink::begin(const Scenario& s) {
 // The hot path of a traced run: one record per packet per capture point.
 // Everything is appended to buf_ (no string per field) and written in
 // large chunks.
+namespace {
+// Writes a packet record into space reserved beforehand: a JSON line is
+// mostly constant text and small integers, and appending them one by one
+// through the buffer (a capacity check and an out-of-line copy each) was
+// most of the cost of a JSON trace.
+struct RawWriter {
+  char* p;
+  template <size_t N>
+  void lit(const char (&text)[N]) {  // a string literal, copied with its length known
+    std::memcpy(p, text, N - 1);
+    p += N - 1;
+  }
+  void raw(std::string_view v) {
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  }
+  template <typename Int>
+  void num(Int v) {
+    fmt::format_int f(v);
+    raw(std::string_view(f.data(), f.size()));
+  }
+  // As json_string_to(); REQUIRES room for 6 bytes per character plus 2.
+  void json(std::string_view v) {
+    *p++ = '"';
+    for (char c : v) {
+      auto u = static_cast<unsigned char>(c);
+      if (u >= 0x20 && c != '"' && c != '\\') {
+        *p++ = c;
+        continue;
+      }
+      *p++ = '\\';
+      switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\t': *p++ = 't'; break;
+        case '\r': *p++ = 'r'; break;
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          lit("u00");
+          *p++ = kHex[u >> 4];
+          *p++ = kHex[u & 15];
+        }
+      }
+    }
+    *p++ = '"';
+  }
+  void endpoint(Ipv4 a, uint16_t port) {  // as endpoint_to()
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      num((a >> shift) & 255);
+      *p++ = shift > 0 ? '.' : ':';
+    }
+    num(port);
+  }
+};
+}  // namespace
+
 void JsonSink::record(const TraceRecord& r) {
   const Scenario& s = *scenario_;
   const Segment& g = r.seg;
-  fmt::memory_buffer& b = buf_;
   std::string_view origin = s.node_name(r.origin);
-  put(b, "{\"type\":\"packet\",\"t\":");
-  json_time_to(b, r.t);
-  put(b, ",\"t_ns\":");
-  put_int(b, r.t.count_ns());
-  put(b, ",\"node\":");
-  json_string_to(b, s.node_name(r.node));
-  put(b, ",\"dir\":\"");
-  put(b, capture_dir_name(r.dir));
-  put(b, "\",\"connection\":");
-  // connection_label() without the string: the fleet suffix "#N" needs no escaping.
+  std::string_view node = s.node_name(r.node);
   const ConnectionSpec& c = s.connections[r.conn];
-  json_string_to(b, c.name);
-  if (c.is_fleet()) {
-    b.resize(b.size() - 1);
-    b.push_back('#');
-    put_int(b, r.instance);
-    b.push_back('"');
-  }
-  put(b, ",\"src\":\"");
-  endpoint_to(b, g.src, g.sport);
-  put(b, "\",\"dst\":\"");
-  endpoint_to(b, g.dst, g.dport);
-  put(b, "\",\"flags\":\"");
-  size_t flags_at = b.size();
-  if (g.flags & tcp_flag::kSyn) b.push_back('S');
-  if (g.flags & tcp_flag::kFin) b.push_back('F');
-  if (g.flags & tcp_flag::kPsh) b.push_back('P');
-  if (g.flags & tcp_flag::kRst) b.push_back('R');
-  if (g.flags & tcp_flag::kAck) b.push_back('.');
-  if (b.size() == flags_at) put(b, "none");  // as format_flags()
-  put(b, "\",\"seq\":");
-  put_int(b, g.seq);
-  put(b, ",\"ack\":");
-  if (g.has(tcp_flag::kAck)) put_int(b, g.ack);
-  else put(b, "null");
-  put(b, ",\"win\":");
-  put_int(b, g.window);
-  put(b, ",\"len\":");
-  put_int(b, g.len);
-  put(b, ",\"kind\":\"");
-  put(b, packet_kind(r.why));
-  put(b, "\",\"origin\":");
-  json_string_to(b, origin);
-  put(b, ",\"note\":");
+  // The note and the fate are composed first, into their own scratch.
   note_.clear();
   describe_note_to(note_, r.why, r.why_a, r.why_b, origin);
-  json_string_to(b, std::string_view(note_.data(), note_.size()));
-  put(b, ",\"fate\":");
-  if (r.fate == NoteKind::kNone) {
-    put(b, "null");
-  } else {
-    note_.clear();
-    describe_fate_to(note_, r.fate, r.fate_a);
-    json_string_to(b, std::string_view(note_.data(), note_.size()));
+  size_t note_size = note_.size();
+  if (r.fate != NoteKind::kNone) describe_fate_to(note_, r.fate, r.fate_a);
+  std::string_view note(note_.data(), note_size);
+  std::string_view fate(note_.data() + note_size, note_.size() - note_size);
+  // Bound: the constant text and numbers (under 512 bytes) and every string
+  // escaped at worst (6 bytes per character).
+  size_t bound = 512 + 6 * (origin.size() + node.size() + c.name.size() + note_.size());
+  fmt::memory_buffer& b = buf_;
+  size_t at = b.size();
+  b.resize(at + bound);
+  RawWriter w{b.data() + at};
+  w.lit("{\"type\":\"packet\",\"t\":");
+  if (r.t.is_never()) {
+    w.lit("null");
+  } else {  // as json_time_to()
+    int64_t ns = r.t.count_ns();
+    uint64_t us = (ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns)) / 1000;
+    if (ns < 0) *w.p++ = '-';
+    w.num(us / 1'000'000);
+    char frac[7] = {'.', '0', '0', '0', '0', '0', '0'};
+    for (uint64_t f = us % 1'000'000, i = 6; f != 0; f /= 10, --i) frac[i] = static_cast<char>('0' + f % 10);
+    w.raw(std::string_view(frac, 7));
   }
-  put(b, "}\n");
+  w.lit(",\"t_ns\":");
+  w.num(r.t.count_ns());
+  w.lit(",\"node\":");
+  w.json(node);
+  w.lit(",\"dir\":\"");
+  w.raw(capture_dir_name(r.dir));
+  w.lit("\",\"connection\":");
+  // connection_label() without the string: the fleet suffix "#N" needs no escaping.
+  w.json(c.name);
+  if (c.is_fleet()) {
+    --w.p;
+    *w.p++ = '#';
+    w.num(r.instance);
+    *w.p++ = '"';
+  }
+  w.lit(",\"src\":\"");
+  w.endpoint(g.src, g.sport);
+  w.lit("\",\"dst\":\"");
+  w.endpoint(g.dst, g.dport);
+  w.lit("\",\"flags\":\"");
+  char* flags_at = w.p;
+  if (g.flags & tcp_flag::kSyn) *w.p++ = 'S';
+  if (g.flags & tcp_flag::kFin) *w.p++ = 'F';
+  if (g.flags & tcp_flag::kPsh) *w.p++ = 'P';
+  if (g.flags & tcp_flag::kRst) *w.p++ = 'R';
+  if (g.flags & tcp_flag::kAck) *w.p++ = '.';
+  if (w.p == flags_at) w.lit("none");  // as format_flags()
+  w.lit("\",\"seq\":");
+  w.num(g.seq);
+  w.lit(",\"ack\":");
+  if (g.has(tcp_flag::kAck)) w.num(g.ack);
+  else w.lit("null");
+  w.lit(",\"win\":");
+  w.num(g.window);
+  w.lit(",\"len\":");
+  w.num(g.len);
+  w.lit(",\"kind\":\"");
+  w.raw(packet_kind(r.why));
+  w.lit("\",\"origin\":");
+  w.json(origin);
+  w.lit(",\"note\":");
+  w.json(note);
+  w.lit(",\"fate\":");
+  if (r.fate == NoteKind::kNone) w.lit("null");
+  else w.json(fate);
+  w.lit("}\n");
+  b.resize(static_cast<size_t>(w.p - b.data()));
   if (b.size() >= kFlushAt) flush();
 }
 
