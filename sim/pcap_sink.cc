@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -13,6 +14,54 @@
 #include "kasim/scenario.h"
 
 namespace kasim {
+
+namespace {
+// libpcap, loaded when a pcap file is first opened rather than linked: its
+// dependencies (libdbus, libsystemd, libgcrypt and six more) took 1.7 ms of
+// dynamic linking in every run, a third of a small scenario's whole run,
+// although most runs write no pcap. The functions are the ones libpcap
+// documents; only their loading is deferred.
+struct LibPcap {
+  decltype(&::pcap_open_dead) open_dead = nullptr;
+  decltype(&::pcap_close) close = nullptr;
+  decltype(&::pcap_dump_fopen) dump_fopen = nullptr;
+  decltype(&::pcap_dump) dump = nullptr;
+  decltype(&::pcap_dump_file) dump_file = nullptr;
+  decltype(&::pcap_dump_flush) dump_flush = nullptr;
+  decltype(&::pcap_dump_close) dump_close = nullptr;
+  decltype(&::pcap_geterr) geterr = nullptr;
+  std::string error;  // why it could not be loaded; empty if loaded
+
+  LibPcap() {
+    // Debian's runtime package (libpcap0.8) installs the library under its
+    // soname libpcap.so.0.8; other systems use libpcap.so.1.
+    void* lib = nullptr;
+    for (const char* name : {"libpcap.so.0.8", "libpcap.so.1", "libpcap.so"})
+      if ((lib = ::dlopen(name, RTLD_NOW | RTLD_LOCAL)) != nullptr) break;
+    if (lib == nullptr) {
+      const char* why = ::dlerror();
+      error = fmt::format("pcap output needs libpcap (Debian package libpcap0.8): {}", why ? why : "not found");
+      return;
+    }
+    bool all = load(lib, "pcap_open_dead", open_dead) & load(lib, "pcap_close", close) &
+               load(lib, "pcap_dump_fopen", dump_fopen) & load(lib, "pcap_dump", dump) &
+               load(lib, "pcap_dump_file", dump_file) & load(lib, "pcap_dump_flush", dump_flush) &
+               load(lib, "pcap_dump_close", dump_close) & load(lib, "pcap_geterr", geterr);
+    if (!all) error = "pcap output needs libpcap: the loaded library lacks a pcap_dump function";
+  }
+  template <typename F>
+  static bool load(void* lib, const char* name, F& f) {
+    f = reinterpret_cast<F>(::dlsym(lib, name));
+    return f != nullptr;
+  }
+};
+
+// Loaded once, on first use (thread-safe static).
+const LibPcap& libpcap() {
+  static const LibPcap lib;
+  return lib;
+}
+}  // namespace
 
 std::string pcap_path_for_node(const std::string& path, const std::string& node) {
   size_t slash = path.find_last_of('/');
@@ -87,8 +136,8 @@ struct PcapSink::File {
   pcap_t* dead = nullptr;
   pcap_dumper_t* dumper = nullptr;
   ~File() {
-    if (dumper != nullptr) pcap_dump_close(dumper);
-    if (dead != nullptr) pcap_close(dead);
+    if (dumper != nullptr) libpcap().dump_close(dumper);
+    if (dead != nullptr) libpcap().close(dead);
     if (!tmp.empty()) std::remove(tmp.c_str());
   }
 };
@@ -125,12 +174,17 @@ bool PcapSink::open(const Scenario& s) {
     wanted.assign(s.node_count(), false);
     wanted[n] = true;
   }
+  const LibPcap& pcap = libpcap();
   for (size_t i = 0; i < s.node_count(); ++i) {
     if (!wanted[i]) continue;
+    if (!pcap.error.empty()) {
+      error_ = pcap.error;
+      return false;
+    }
     auto f = std::make_unique<File>();
     f->path = only_node_.empty() ? pcap_path_for_node(path_, std::string(s.node_name(i))) : path_;
     f->tmp = fmt::format("{}.tmp-{}", f->path, ::getpid());
-    f->dead = pcap_open_dead(DLT_EN10MB, 65535);
+    f->dead = pcap.open_dead(DLT_EN10MB, 65535);
     if (f->dead == nullptr) {
       error_ = fmt::format("{}: pcap_open_dead failed", f->path);
       f->tmp.clear();
@@ -145,9 +199,9 @@ bool PcapSink::open(const Scenario& s) {
       f->tmp.clear();
       return false;
     }
-    f->dumper = pcap_dump_fopen(f->dead, stream);  // owns `stream` from here on
+    f->dumper = pcap.dump_fopen(f->dead, stream);  // owns `stream` from here on
     if (f->dumper == nullptr) {
-      error_ = fmt::format("{}: cannot write: {}", f->path, pcap_geterr(f->dead));
+      error_ = fmt::format("{}: cannot write: {}", f->path, pcap.geterr(f->dead));
       std::fclose(stream);
       return false;
     }
@@ -164,7 +218,7 @@ void PcapSink::record(const TraceRecord& r) {
   h.ts.tv_sec = static_cast<time_t>(us / 1'000'000);
   h.ts.tv_usec = static_cast<suseconds_t>(us % 1'000'000);
   h.caplen = h.len = static_cast<bpf_u_int32>(frame_.size());
-  pcap_dump(reinterpret_cast<u_char*>(files_[r.node]->dumper), &h, frame_.data());
+  libpcap().dump(reinterpret_cast<u_char*>(files_[r.node]->dumper), &h, frame_.data());
 }
 
 bool PcapSink::commit(std::string* why) {
@@ -174,10 +228,11 @@ bool PcapSink::commit(std::string* why) {
   }
   for (auto& f : files_) {
     if (f == nullptr) continue;
-    std::FILE* stream = pcap_dump_file(f->dumper);
-    bool good = pcap_dump_flush(f->dumper) == 0 && !std::ferror(stream);
+    const LibPcap& pcap = libpcap();
+    std::FILE* stream = pcap.dump_file(f->dumper);
+    bool good = pcap.dump_flush(f->dumper) == 0 && !std::ferror(stream);
     int err = errno;
-    pcap_dump_close(f->dumper);
+    pcap.dump_close(f->dumper);
     f->dumper = nullptr;
     if (!good) {
       *why = fmt::format("{}: cannot write: {}", f->path, std::strerror(err));

@@ -339,14 +339,6 @@ std::string json_time(Time t) {
   json_time_to(b, t);
   return fmt::to_string(b);
 }
-// "a.b.c.d:port", as format_ipv4() spells the address.
-void endpoint_to(fmt::memory_buffer& out, Ipv4 a, uint16_t port) {
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    put_int(out, (a >> shift) & 255);
-    out.push_back(shift > 0 ? '.' : ':');
-  }
-  put_int(out, port);
-}
 }  // namespace
 
 // The run record also describes the topology, so that tools reading the
@@ -439,7 +431,7 @@ struct RawWriter {
     }
     *p++ = '"';
   }
-  void endpoint(Ipv4 a, uint16_t port) {  // as endpoint_to()
+  void endpoint(Ipv4 a, uint16_t port) {  // "a.b.c.d:port", as format_ipv4() spells the address
     for (int shift = 24; shift >= 0; shift -= 8) {
       num((a >> shift) & 255);
       *p++ = shift > 0 ? '.' : ':';
