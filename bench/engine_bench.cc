@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <numeric>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -64,6 +66,30 @@ void rearm(uint64_t operations) {
   fmt::print("timer re-arm (later): {} re-arms in {:.3f} s = {:.1f} ns each, queue size {}\n", operations, s,
              s / static_cast<double>(operations) * 1e9, q.size());
 }
+// Memory latency of this machine: a pointer chase through `bytes` of
+// 64-byte records in random cyclic order, each load depending on the last.
+// A simulator event on a big run starts with such a load (the connection,
+// the packet's firewall entry, the event's block), so this figure, times
+// the events a workload needs, bounds what any layout of its state can do.
+void memory_latency(size_t bytes) {
+  size_t n = bytes / 64;
+  struct alignas(64) Rec {
+    uint64_t next;
+  };
+  std::vector<Rec> recs(n);
+  std::vector<uint64_t> order(n);
+  std::iota(order.begin(), order.end(), uint64_t{0});
+  Rng rng(7);
+  for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  for (size_t i = 0; i < n; ++i) recs[order[i]].next = order[(i + 1) % n];
+  const uint64_t steps = 4'000'000;
+  uint64_t at = order[0];
+  double c0 = cpu_seconds();
+  for (uint64_t i = 0; i < steps; ++i) at = recs[at].next;
+  double s = cpu_seconds() - c0;
+  fmt::print("memory latency: dependent loads over {} MiB: {:.0f} ns each (end {})\n", bytes >> 20,
+             s / static_cast<double>(steps) * 1e9, at % 10);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,5 +98,7 @@ int main(int argc, char** argv) {
   uint64_t rearms = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 100'000'000;
   hold(pending, ops);
   if (rearms > 0) rearm(rearms);
+  if (argc <= 1)
+    for (size_t mib : {1, 16, 128, 1024}) memory_latency(mib << 20);
   return 0;
 }
