@@ -366,6 +366,25 @@ faults: [ { at: 5s, host: a, action: block-from, peer: b } ]
   }
 }
 
+TEST_CASE("an application that has closed reads no end-of-file: crossing FINs give EOF to nobody") {
+  // Both close at 10 s; each FIN reaches a socket in FIN_WAIT1 (CLOSING).
+  // Measured: tests/kernel/orphan-retries.yaml (`closing`): no EOF on either side.
+  Run r = run_yaml(R"(
+name: t
+duration: 2m
+hosts:
+  a: { hz: 0 }
+  b: { hz: 0 }
+links: [ { between: [a, b], delay: 10ms } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, isn: { client: 1, server: 100 },
+      traffic: [ { at: 10s, from: client, action: close }, { at: 10s, from: server, action: close } ] }
+)");
+  CHECK(r.outcome().side[0].eof_at.is_never());
+  CHECK(r.outcome().side[1].eof_at.is_never());
+  CHECK(r.outcome().fate == Fate::kClosed);
+}
+
 TEST_CASE("linux: TCP_USER_TIMEOUT bounds the black-hole write") {
   Run r = run_yaml(R"(
 name: t
