@@ -114,6 +114,7 @@ json plan_json(const Scenario& s, const std::vector<uint16_t>& client_ports) {
         case SysctlField::kRetries2: v = t.retries2; break;
         case SysctlField::kSynRetries: v = t.syn_retries; break;
         case SysctlField::kSynLinearTimeouts: v = t.syn_linear_timeouts; break;
+        case SysctlField::kOrphanRetries: v = t.orphan_retries; break;
         case SysctlField::kSynAckRetries: v = t.synack_retries; break;
         case SysctlField::kInvalidRatelimit: v = t.invalid_ratelimit.count_ns(); break;
         default: continue;  // not a Linux tunable (the lab refuses other OSes)

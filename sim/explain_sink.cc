@@ -220,6 +220,7 @@ struct ExplainSink::Impl {
         case SysctlField::kKeepaliveAbort: is_default = d.keepalive_abort == t.keepalive_abort; break;
         case SysctlField::kRetransmitAbort: is_default = d.retransmit_abort == t.retransmit_abort; break;
         case SysctlField::kAlwaysKeepalive: is_default = d.always_keepalive == t.always_keepalive; break;
+        case SysctlField::kOrphanRetries: is_default = d.orphan_retries == t.orphan_retries; break;
         default: break;
       }
       s.name += is_default ? ", the default" : fmt::format(", set on {}", h.name);
@@ -982,12 +983,35 @@ struct ExplainSink::Impl {
     return best < 0 ? 1 : best;
   }
 
+  // Retransmission gave up on a socket its application had closed: no
+  // packet, and no error in the outcome, only the time it happened.
+  void tell_orphan_give_up(const ConnectionOutcome& o, int i) {
+    const SideOutcome& so = o.side[i];
+    SideInfo& si = conns[o.conn].side[i];
+    const ExplainWording& w = wording(si.host);
+    if (si.retransmissions == 0 || w.orphan_give_up.empty()) return;
+    const HostSpec& h = sc->hosts[si.host];
+    Args a = args(si);
+    a.push_back(fmt::arg("n_retransmissions", plural(si.retransmissions, "retransmission")));
+    int retries = h.tunables.orphan_retries;
+    a.push_back(fmt::arg("orphan_retries", retries == 0 ? 8 : retries));
+    a.push_back(fmt::arg("orphan_setting", sysctl_setting(h, SysctlField::kOrphanRetries, Time(), retries).name));
+    std::string text = say(w.orphan_give_up, a);
+    auto at = std::upper_bound(lines.begin(), lines.end(), so.orphan_gave_up_at,
+                               [](Time t, const Line& l) { return t < l.t; });
+    lines.insert(at, Line{so.orphan_gave_up_at, node_name(si.host), std::move(text), ""});
+  }
+
   // An end that gives up without sending anything leaves no packet to narrate (illumos keepalive and
   // retransmission, Linux retransmission): tell it at the moment the outcome says it happened.
   void tell_silent_give_ups() {
     for (const ConnectionOutcome& o : outcomes) {
       for (int i = 0; i < 2; ++i) {
         const SideOutcome& so = o.side[i];
+        if (!so.orphan_gave_up_at.is_never()) {
+          tell_orphan_give_up(o, i);
+          continue;
+        }
         if ((so.error != SocketError::kEtimedout && so.error != SocketError::kWsaEnetreset) || so.error_at.is_never())
           continue;
         SideInfo& si = conns[o.conn].side[i];

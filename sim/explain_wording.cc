@@ -8,7 +8,8 @@ namespace {
 // The field order of ExplainWording, for reading the tables:
 //   os, settings, fixed_count, fixed_retries, backoff_spacing, first_probe, next_probe, probe_shape,
 //   count_limit, time_limit, answer, give_up, give_up_silent, retransmit_give_up,
-//   retransmit_give_up_silent, rst_below_rcv_nxt, rate_limited, detect_bound, sooner, timer_note
+//   retransmit_give_up_silent, rst_below_rcv_nxt, rate_limited, detect_bound, sooner, timer_note,
+//   orphan_give_up
 // Each OS's rules and their sources are in sim/os_profile.cc and docs/profiles/<os>.md.
 
 // Linux: net/ipv4/tcp_timer.c tcp_keepalive_timer(), tcp_output.c
@@ -48,6 +49,10 @@ constexpr ExplainWording kLinux{
     "smaller keepidle, keepintvl or keepcnt (or TCP_USER_TIMEOUT) only make the application hear about it sooner",
     "Linux arms keepalive on its timer wheel, which rounds a {idle} timer up by as much as {granule} at "
     "HZ={hz}",
+    "{n_retransmissions} unanswered, and the time since the first one has reached what tcp_orphan_retries "
+    "allows: the application has closed this socket (an orphan), so Linux counts {orphan_retries} retries "
+    "({orphan_setting}; 0 means 8) instead of tcp_retries2 → it frees the socket without an RST, and nobody "
+    "is told: no application holds it any more",
 };
 
 // AIX (BSD 4.3-derived): bos/kernext/inet/tcp_timer.c tcp_slowtimo() and
@@ -89,6 +94,7 @@ constexpr ExplainWording kAix{
     "TCP_KEEPINTVL, TCP_KEEPCNT on the socket) only make the application hear about it sooner",
     "AIX counts keepidle in slow-timeout ticks, so a {idle} timer can fire up to {granule} off its nominal "
     "time",
+    "",
 };
 
 // FreeBSD: sys/netinet/tcp_timer.c tcp_timer_keep() (a fire with idle >=
@@ -123,6 +129,7 @@ constexpr ExplainWording kFreebsd{
     "smaller keepidle, keepintvl or keepcnt (net.inet.tcp.keepidle, keepintvl, keepcnt, or TCP_KEEPIDLE, "
     "TCP_KEEPINTVL, TCP_KEEPCNT on the socket) only make the application hear about it sooner",
     "FreeBSD's timers can fire up to {granule} off their nominal time",
+    "",
 };
 
 // macOS / XNU: bsd/netinet/tcp_timer.c tcp_timers() TCPT_KEEP (the same
@@ -157,6 +164,7 @@ constexpr ExplainWording kMacos{
     "smaller keepidle, keepintvl or keepcnt (TCP_KEEPALIVE, TCP_KEEPINTVL, TCP_KEEPCNT on the socket, or "
     "net.inet.tcp.keepidle, keepintvl, keepcnt) only make the application hear about it sooner",
     "macOS's timers can fire up to {granule} off their nominal time",
+    "",
 };
 
 // OpenBSD: sys/netinet/tcp_timer.c tcp_timer_keep(): the count is the
@@ -190,6 +198,7 @@ constexpr ExplainWording kOpenbsd{
     "a smaller net.inet.tcp.keepidle or net.inet.tcp.keepintvl (system-wide: OpenBSD has no per-socket "
     "keepalive options, and the count is fixed at {keepcnt}) only makes the application hear about it sooner",
     "OpenBSD's timers can fire up to {granule} off their nominal time",
+    "",
 };
 
 // illumos / Solaris: usr/src/uts/common/inet/tcp/tcp_timers.c
@@ -228,6 +237,7 @@ constexpr ExplainWording kSolaris{
     "a smaller keepidle or abort interval (_keepalive_interval and _keepalive_abort_interval, or TCP_KEEPIDLE "
     "and TCP_KEEPCNT × TCP_KEEPINTVL on the socket) only makes the application hear about it sooner",
     "illumos's timers can fire up to {granule} off their nominal time",
+    "",
 };
 
 // Windows (documentation only, low confidence): SIO_KEEPALIVE_VALS, the
@@ -261,6 +271,7 @@ constexpr ExplainWording kWindows{
     "a smaller keepidle or keepintvl (SIO_KEEPALIVE_VALS, or KeepAliveTime and KeepAliveInterval; "
     "TCP_KEEPCNT on Windows 10 1703 and later) only makes the application hear about it sooner",
     "Windows's timers can fire up to {granule} off their nominal time",
+    "",
 };
 
 // An OS without a table: the rules every stack shares (RFC 9293 §3.8.4
@@ -290,6 +301,7 @@ constexpr ExplainWording kGeneric{
     "about {total} after it ({os}'s exact give-up rule: see docs/profiles)",
     "smaller keepalive settings only make the application hear about it sooner",
     "{os}'s timers can fire up to {granule} off their nominal time",
+    "",
 };
 
 constexpr std::array<const ExplainWording*, 7> kTables{&kLinux, &kAix, &kFreebsd, &kMacos,

@@ -17,7 +17,7 @@ constexpr int64_t kHalfS = 500'000'000;
 // ================================================================== Linux
 // include/net/tcp.h (TCP_KEEPALIVE_TIME/INTVL/PROBES, MAX_TCP_KEEP*,
 // TCP_RTO_MIN/MAX, TCP_TIMEOUT_INIT), Documentation/networking/ip-sysctl.rst.
-constexpr std::array<SysctlSpec, 8> kLinuxSysctls{{
+constexpr std::array<SysctlSpec, 9> kLinuxSysctls{{
     {"net.ipv4.tcp_keepalive_time", SysctlField::kKeepaliveIdle, "s", kS, 1, 32767,
      "ip-sysctl.rst tcp_keepalive_time (seconds, default 7200); proc_dointvec_jiffies"},
     {"net.ipv4.tcp_keepalive_intvl", SysctlField::kKeepaliveInterval, "s", kS, 1, 32767,
@@ -35,6 +35,9 @@ constexpr std::array<SysctlSpec, 8> kLinuxSysctls{{
     {"net.ipv4.tcp_syn_linear_timeouts", SysctlField::kSynLinearTimeouts, "count", 0, 0, 255,
      "read as 4 on this project's 6.18 kernel and measured there: SYN retransmissions 1 s apart five times, then "
      "doubling (tcp_retransmit_timer(); the 0..255 range is UNVERIFIED)"},
+    {"net.ipv4.tcp_orphan_retries", SysctlField::kOrphanRetries, "count", 0, 0, 255,
+     "ip-sysctl.rst tcp_orphan_retries (default 0 = 8 while the RTO is below 120 s: tcp_timer.c "
+     "tcp_orphan_retries()); the 0..255 range is UNVERIFIED (proc_dointvec accepts any int)"},
 }};
 
 // net/ipv4/tcp.c do_tcp_setsockopt(): TCP_KEEPIDLE/KEEPINTVL 1..32767 s,
@@ -50,7 +53,7 @@ constexpr std::array<SocketOptionSpec, 4> kLinuxSocketOptions{{
      "net/ipv4/tcp.c do_tcp_setsockopt(): ms, < 0 is EINVAL, 0 = off"},
 }};
 
-constexpr std::array<RuleSource, 11> kLinuxRules{{
+constexpr std::array<RuleSource, 12> kLinuxRules{{
     {"idle reference", "idle = now - max(last acceptable ACK (rcv_tstamp, ack in [snd_una, snd_nxt], duplicates included), last in-order data (lrcvtime)); out-of-window segments (data too), old ACKs (ack < snd_una), ACKs of unsent data (the whole segment is dropped) and the peer's 0-byte probes do not reset it",
      "include/net/tcp.h keepalive_time_elapsed(); net/ipv4/tcp_input.c tcp_validate_incoming(), tcp_ack() (old_ack, ACK_UNSENT_DATA), tcp_event_data_recv()", true},
     {"enable", "SO_KEEPALIVE at time S arms the timer at S+idle; TCP_KEEPIDLE re-arms for the remaining idle time",
@@ -69,6 +72,8 @@ constexpr std::array<RuleSource, 11> kLinuxRules{{
      "net/ipv4/tcp_input.c tcp_rtt_estimator(), tcp_timer.c tcp_retransmit_timer(), tcp_output.c tcp_schedule_loss_probe()", true},
     {"retransmission give-up", "at an RTO expiry with now - first retransmission >= tcp_model_timeout(tcp_retries2=15, 200 ms) = 924.6 s (or TCP_USER_TIMEOUT): ETIMEDOUT, no RST",
      "net/ipv4/tcp_timer.c tcp_write_timeout(), retransmits_timed_out(), tcp_model_timeout()", true},
+    {"orphan give-up", "once the application has closed (FIN_WAIT1, CLOSING, LAST_ACK) tcp_orphan_retries replaces tcp_retries2 in the same time rule: 0 (the default) means 8 while the RTO is below 120 s, so the expiry with now - first retransmission >= tcp_model_timeout(8, 200 ms) = 102.2 s gives up (8 retransmissions at a 200 ms RTO); the socket is freed without an RST and nobody is told (the application has closed). Not modelled: the ICMP soft-error case (retries 0) and tcp_out_of_resources() (too many orphans, memory pressure)",
+     "net/ipv4/tcp_timer.c tcp_write_timeout() (SOCK_DEAD), tcp_orphan_retries(), tcp_write_err(); measured: tests/kernel/orphan-retries.yaml", true},
     {"keepalive vs retransmission", "keepalive is silent while retransmitting; the retransmission rule decides",
      "net/ipv4/tcp_timer.c tcp_keepalive_timer()", true},
     {"process killed", "a killed process's socket that holds unread received data is aborted with an RST; without unread data it closes with a FIN",
@@ -119,7 +124,7 @@ constexpr std::array<SocketOptionSpec, 3> kFreebsdSocketOptions{{
      "sys/netinet/tcp_usrreq.c tcp_default_ctloutput(): u_int count, 0 = sysctl"},
 }};
 
-constexpr std::array<RuleSource, 10> kFreebsdRules{{
+constexpr std::array<RuleSource, 11> kFreebsdRules{{
     {"idle reference", "idle = now - last received segment of any kind (t_rcvtime is set before the segment is validated): a peer's probe, an old ACK or an out-of-window segment all reset it",
      "sys/netinet/tcp_input.c tcp_do_segment(): tp->t_rcvtime = ticks", true},
     {"enable", "net.inet.tcp.always_keepalive=1 (the default) probes every connection, SO_KEEPALIVE or not; the keep timer runs from establishment and re-arms lazily (remaining idle) when it fires early",
@@ -136,6 +141,8 @@ constexpr std::array<RuleSource, 10> kFreebsdRules{{
      "sys/netinet/tcp_timer.c tcp_timer_rexmt(), tcp_backoff[]; tcp_var.h TCPT_RANGESET", false},
     {"retransmission give-up", "the expiry with ++t_rxtshift > net.inet.tcp.retries (12): 12 retransmissions, then RST|ACK and ETIMEDOUT",
      "sys/netinet/tcp_timer.c tcp_timer_rexmt(), tcp_subr.c tcp_drop()", true},
+    {"orphan give-up", "no separate limit once the application has closed: a FIN_WAIT_1, CLOSING or LAST_ACK socket retransmits as long as an open one (only FIN_WAIT_2 has its own timers: TCPTV_2MSL / tcp_finwait2_timeout, tcp_fast_finwait2_recycle). Read in a 7.x-era tcp_timer_rexmt(); the current tree is UNVERIFIED",
+     "sys/netinet/tcp_timer.c tcp_timer_rexmt() (no SS_NOFDREF test), tcp_timer_2msl()", false},
     {"keepalive vs retransmission", "both timers run: probes go out while retransmitting, and whichever rule fires first drops the connection",
      "sys/netinet/tcp_timer.c tcp_timer_keep() has no outstanding-data check", true},
     {"process killed", "a killed process's socket is closed with a FIN: unread received data is flushed (an RST only for SO_LINGER 0)",
@@ -534,6 +541,7 @@ int64_t sysctl_default(const OsProfile& os, const SysctlSpec& spec) {
     case SysctlField::kKeepaliveAbort: return in_unit(d.keepalive_abort);
     case SysctlField::kRetransmitAbort: return in_unit(d.retransmit_abort);
     case SysctlField::kSynLinearTimeouts: return d.syn_linear_timeouts;
+    case SysctlField::kOrphanRetries: return d.orphan_retries;
   }
   return 0;
 }

@@ -349,6 +349,7 @@ class Loader {
         case SysctlField::kRetries2: t.retries2 = static_cast<int>(v); break;
         case SysctlField::kSynRetries: t.syn_retries = static_cast<int>(v); break;
         case SysctlField::kSynLinearTimeouts: t.syn_linear_timeouts = static_cast<int>(v); break;
+        case SysctlField::kOrphanRetries: t.orphan_retries = static_cast<int>(v); break;
         case SysctlField::kSynAckRetries: t.synack_retries = static_cast<int>(v); break;
         case SysctlField::kInvalidRatelimit: t.invalid_ratelimit = d; break;
         case SysctlField::kAlwaysKeepalive: t.always_keepalive = v != 0; break;

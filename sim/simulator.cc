@@ -85,6 +85,7 @@ struct ColdSide {
   SocketError error = SocketError::kNone;
   bool connected = false;
   bool app_closed = false;   // the application called close() (or aborted)
+  bool orphan_gave_up = false;  // the kernel gave up retransmitting after close() (closed_at: when)
 };
 struct ConnCold {
   ColdSide side[2];
@@ -626,6 +627,11 @@ struct Simulator::Impl {
     int s = static_cast<int>(side);
     ConnRt& rt = conns[ci];
     if (ctx.keepalive_gave_up < 0) ctx.keepalive_gave_up = out.keepalive_gave_up;
+    if (out.orphan_gave_up >= 0) {
+      // The socket is freed; its application, having closed it, hears nothing.
+      cold[ci].side[s].orphan_gave_up = true;
+      if (cold[ci].side[s].closed_at.is_never()) cold[ci].side[s].closed_at = now;
+    }
     // Handling app events may produce more output: take the buffers first.
     seg_scratch.swap(out.segments);
     app_scratch.swap(out.app);
@@ -1037,6 +1043,7 @@ struct Simulator::Impl {
       o.side[s].error_at = c.error_at;
       o.side[s].error_cause = texts[c.error_cause];
       o.side[s].eof_at = c.eof_at;
+      if (c.orphan_gave_up) o.side[s].orphan_gave_up_at = c.closed_at;
       o.side[s].state = rt.ep[s].state();
       o.side[s].keepalive_probes = rt.ep[s].keepalive_probes_sent();
     }

@@ -452,7 +452,9 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
     rcv_nxt_ += 1;
     need_ack = true;
     ack_note = NoteKind::kAck;
-    out.app.push_back(AppEvent{AppEventKind::kEof});
+    // End-of-file reaches only an application that still holds the socket:
+    // after close() (FIN_WAIT1/2) nobody reads it.
+    if (!fin_queued_) out.app.push_back(AppEvent{AppEventKind::kEof});
     switch (state_) {
       case TcpState::kEstablished: state_ = TcpState::kCloseWait; break;
       case TcpState::kFinWait1: state_ = TcpState::kClosing; break;
@@ -464,6 +466,11 @@ void TcpEndpoint::on_segment(Time now, const Segment& seg, TcpOutput& out) {
         break;
       default: break;
     }
+  } else if (seg.has(kFin) && seq_before(seg.seq + seg.len, rcv_nxt_)) {
+    // A FIN already received, sent again (CLOSE_WAIT, CLOSING, LAST_ACK):
+    // tcp_data_queue() takes it as "a retransmit" and ACKs at once, as for
+    // old data. (TIME_WAIT answers it above.)
+    need_ack = true;
   }
   if (need_ack) send_ack(out, ack_note);
 }
@@ -700,6 +707,14 @@ void TcpEndpoint::schedule_tlp(Time now) {
   rtx_fire_ = arm(now, pto, ArmContext::kProcess);
 }
 
+int TcpEndpoint::orphan_retries() const {
+  // tcp_orphan_retries(): "alive" is the RTO below TCP_RTO_MAX (the ICMP
+  // soft-error case, which makes it 0 when not alive, is not modelled).
+  int retries = cfg_.env->tunables->orphan_retries;
+  if (retries == 0 && rto_ < cfg_.env->os->rto_max) retries = 8;
+  return retries;
+}
+
 bool TcpEndpoint::retransmits_timed_out(Time now, int boundary, Time rto_base) const {
   if (retransmits_ == 0) return false;
   Time timeout;
@@ -740,10 +755,24 @@ void TcpEndpoint::retransmit_timer(Time now, TcpOutput& out) {
   } else if (cfg_.env->os->retransmit.give_up != RetransmitGiveUp::kLinuxModel) {
     os_retransmit_timer(now, out);
     return;
-  } else if (retransmits_timed_out(now, cfg_.env->tunables->retries2, cfg_.env->os->rto_min)) {
-    // tcp_write_err(): ETIMEDOUT, and unlike keepalive no RST is sent.
-    fail(now, SocketError::kEtimedout, out);
-    return;
+  } else {
+    // tcp_write_timeout(): once the application has closed the socket
+    // (SOCK_DEAD; kasim's close is close(), never shutdown(), so that is
+    // fin_queued_) tcp_orphan_retries replaces tcp_retries2 in the same time
+    // rule (TCP_USER_TIMEOUT still replaces both).
+    bool orphan = fin_queued_;
+    int boundary = orphan ? orphan_retries() : cfg_.env->tunables->retries2;
+    if (retransmits_timed_out(now, boundary, cfg_.env->os->rto_min)) {
+      // tcp_write_err(): no RST is sent (unlike keepalive). An orphan's
+      // ETIMEDOUT reaches nobody: the socket is just freed.
+      if (orphan) {
+        out.orphan_gave_up = retransmits_;
+        enter_closed();
+      } else {
+        fail(now, SocketError::kEtimedout, out);
+      }
+      return;
+    }
   }
   InFlight& head = inflight_.front();
   head.retransmitted = true;

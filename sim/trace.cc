@@ -205,6 +205,8 @@ std::string format_outcome_text(const Scenario& s, const ConnectionOutcome& o) {
       line += "never connected";
     } else {
       line += fmt::format("{}, no error seen", tcp_state_name(so.state));
+      if (!so.orphan_gave_up_at.is_never())
+        line += fmt::format(" (its application had closed it; retransmission gave up at {})", so.orphan_gave_up_at);
     }
     if (so.keepalive_probes > 0)
       line += fmt::format("; {} keepalive probe{} sent", so.keepalive_probes, so.keepalive_probes == 1 ? "" : "s");
@@ -535,10 +537,11 @@ void JsonSink::outcome(const ConnectionOutcome& o) {
     const SideOutcome& so = o.side[i];
     sides += fmt::format(
         "{}\"{}\":{{\"state\":\"{}\",\"connected\":{},\"errno\":{},\"error_at\":{},\"cause\":{},"
-        "\"keepalive_probes\":{}}}",
+        "\"orphan_gave_up_at\":{},\"keepalive_probes\":{}}}",
         i ? "," : "", side_name(static_cast<Side>(i)), tcp_state_name(so.state), so.connected ? "true" : "false",
         so.error == SocketError::kNone ? "null" : json_string(socket_error_name(so.error)), json_time(so.error_at),
-        so.error_cause.empty() ? "null" : json_string(so.error_cause), so.keepalive_probes);
+        so.error_cause.empty() ? "null" : json_string(so.error_cause), json_time(so.orphan_gave_up_at),
+        so.keepalive_probes);
   }
   fmt::format_to(Out(buf_), "{{\"type\":\"outcome\",\"connection\":{},\"fate\":\"{}\",\"at\":{},\"killer\":{},"
              "\"half_open\":{},{}}}\n",

@@ -287,6 +287,15 @@ TEST_CASE("explain: silent give-ups are told when they happen") {
   CHECK(has(sol, "illumos gives up without sending an RST"));
 }
 
+TEST_CASE("explain: an orphan's give-up is told at its time, with tcp_orphan_retries and without an error") {
+  // The server's LAST_ACK socket retransmits its FIN into a box that has forgotten the session.
+  std::string story = flat(explain(load("fortigate-time-wait-1s")));
+  CHECK(has(story, "117.654747 server: 8 retransmissions unanswered"));
+  CHECK(has(story, "so Linux counts 8 retries (net.ipv4.tcp_orphan_retries, the default; 0 means 8)"));
+  CHECK(!has(story, "retransmission 9"));
+  CHECK(!has(story, "ETIMEDOUT"));
+}
+
 TEST_CASE("explain: a one-byte probe is answered as a duplicate, a zero-byte one as not acceptable") {
   // Windows probes carry one old byte: the Linux server already has it (a duplicate, answered at once).
   std::string win = flat(explain(load("refresh-on-data-probe-bytes")));

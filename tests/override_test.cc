@@ -81,8 +81,8 @@ TEST_CASE("--set: errors name the override, or the file where the problem is") {
         "--set hosts.server.sysctl.net.ipv4.tcp_keepalive_tme: unknown linux tunable 'net.ipv4.tcp_keepalive_tme' "
         "(did you mean 'net.ipv4.tcp_keepalive_time'?) (kasim knows: net.ipv4.tcp_keepalive_time, "
         "net.ipv4.tcp_keepalive_intvl, net.ipv4.tcp_keepalive_probes, net.ipv4.tcp_retries2, "
-        "net.ipv4.tcp_syn_retries, net.ipv4.tcp_synack_retries, net.ipv4.tcp_invalid_ratelimit or "
-        "net.ipv4.tcp_syn_linear_timeouts)");
+        "net.ipv4.tcp_syn_retries, net.ipv4.tcp_synack_retries, net.ipv4.tcp_invalid_ratelimit, "
+        "net.ipv4.tcp_syn_linear_timeouts or net.ipv4.tcp_orphan_retries)");
   CHECK(set_error({"connections.3.port=1"}) == "--set connections.3.port: connections has 1 item, so there is no item 3");
   CHECK(set_error({"connections.telnt.port=1"}) ==
         "--set connections.telnt.port: connections has no item named 'telnt' (did you mean 'telnet'?) (use an index "

@@ -123,8 +123,8 @@ TEST_CASE("bad input: each class gets file:line:col and a helpful message") {
         "test.yaml:6:53: unknown linux tunable 'net.ipv4.tcp_keepalive_tme' (did you mean "
         "'net.ipv4.tcp_keepalive_time'?) (kasim knows: net.ipv4.tcp_keepalive_time, net.ipv4.tcp_keepalive_intvl, "
         "net.ipv4.tcp_keepalive_probes, net.ipv4.tcp_retries2, net.ipv4.tcp_syn_retries, "
-        "net.ipv4.tcp_synack_retries, net.ipv4.tcp_invalid_ratelimit or "
-        "net.ipv4.tcp_syn_linear_timeouts)");
+        "net.ipv4.tcp_synack_retries, net.ipv4.tcp_invalid_ratelimit, "
+        "net.ipv4.tcp_syn_linear_timeouts or net.ipv4.tcp_orphan_retries)");
   CHECK(load_error(with("os: linux, address: 10.0.0.1", "os: linx, address: 10.0.0.1")) ==
         "test.yaml:5:17: unknown os 'linx' (did you mean 'linux'?) (known: linux, windows, macos, freebsd, openbsd, solaris or aix)");
   // enums

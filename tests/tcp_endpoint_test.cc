@@ -269,6 +269,122 @@ faults: [ { at: 5s, host: a, action: block-from, peer: b } ]
   CHECK(r.with(NoteKind::kRetransmitGiveUpRst, "a", CaptureDir::kOut).empty());
 }
 
+TEST_CASE("linux: an orphan (FIN_WAIT1) gives up after tcp_orphan_retries (0 = 8), silently") {
+  // The server closes; the client's input filter drops its FIN. The socket
+  // is an orphan (its application closed it), so tcp_write_timeout() uses
+  // tcp_orphan_retries() = 8 instead of tcp_retries2 (15): the time rule
+  // becomes tcp_model_timeout(8, 200 ms) = 511 * 200 ms = 102.2 s after the
+  // first RTO retransmission (10.404). With the 202 ms RTO the expiries after
+  // it come 0.404, 1.212, ..., 51.308 s later (retransmissions 2..8), and the
+  // next, 103.02 s later, gives up: 8 retransmissions, gone at 113.424, no
+  // RST and no error (nobody holds the socket). tcp_retries2 would have sent
+  // a 9th at 113.424. Measured: tests/kernel/orphan-retries.yaml.
+  Run r = run_yaml(R"(
+name: t
+duration: 10m
+hosts:
+  a: { hz: 0 }
+  b: { hz: 0 }
+links: [ { between: [a, b], delay: 1ms } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, isn: { client: 1, server: 100 },
+      traffic: [ { at: 10s, from: server, action: close } ] }
+faults: [ { at: 5s, host: a, action: block-from, peer: b } ]
+)");
+  auto rtx = r.with(NoteKind::kDataRetransmit, "b", CaptureDir::kOut);
+  std::vector<std::string> got;
+  for (const TraceRecord& x : rtx) got.push_back(t(x.t));
+  CHECK(got == std::vector<std::string>{"10.404000", "10.808000", "11.616000", "13.232000", "16.464000",
+                                        "22.928000", "35.856000", "61.712000"});
+  const auto& o = r.outcome();
+  CHECK(o.side[1].error == SocketError::kNone);
+  CHECK(o.side[1].state == TcpState::kClosed);
+  CHECK(t(o.side[1].orphan_gave_up_at) == "113.424000");
+  CHECK(o.side[0].orphan_gave_up_at.is_never());
+  CHECK(o.side[0].state == TcpState::kEstablished);  // it never heard of the close
+  CHECK(r.with(NoteKind::kRetransmitGiveUpRst, "b", CaptureDir::kOut).empty());
+  // Nothing more from the server after its last retransmission.
+  for (const TraceRecord& x : r.at("b", CaptureDir::kOut)) CHECK(x.t <= rtx.back().t);
+}
+
+TEST_CASE("linux: tcp_orphan_retries = 3 gives an orphan tcp_model_timeout(3) = 3 s; an open socket keeps tcp_retries2") {
+  // (2^4 - 1) * 200 ms = 3 s after the first retransmission (10.404): the
+  // expiry 2.828 s after it retransmits a 4th time, the one 6.06 s after it
+  // (16.464) gives up. The same write on a socket still open (the client's
+  // data) is bounded by tcp_retries2 and is still retransmitting then.
+  Run r = run_yaml(R"(
+name: t
+duration: 1m
+hosts:
+  a: { hz: 0 }
+  b: { hz: 0, sysctl: { net.ipv4.tcp_orphan_retries: 3 } }
+links: [ { between: [a, b], delay: 1ms } ]
+connections:
+  - { name: closed, client: a, server: b, port: 80, isn: { client: 1, server: 100 },
+      traffic: [ { at: 10s, from: server, action: close } ] }
+  - { name: open, client: a, server: b, port: 81, isn: { client: 1, server: 100 },
+      traffic: [ { at: 10s, from: server, bytes: 10 } ] }
+faults: [ { at: 5s, host: a, action: block-from, peer: b } ]
+)");
+  int closed_rtx = 0, open_rtx = 0;
+  for (const TraceRecord& x : r.with(NoteKind::kDataRetransmit, "b", CaptureDir::kOut))
+    ++(x.seg.flags & kFin ? closed_rtx : open_rtx);
+  CHECK(closed_rtx == 4);
+  CHECK(open_rtx == 7);  // 10.404 ... 35.856, 61.712 is past the end
+  CHECK(t(r.outcome(0).side[1].orphan_gave_up_at) == "16.464000");
+  CHECK(r.outcome(1).side[1].orphan_gave_up_at.is_never());
+  CHECK(r.outcome(1).side[1].state == TcpState::kEstablished);
+}
+
+TEST_CASE("a FIN received again in LAST_ACK is ACKed again (tcp_data_queue(): a retransmit)") {
+  // The client closes, and its input filter drops everything from the
+  // server: the server ACKs the FIN and closes (LAST_ACK), but the client
+  // hears neither and retransmits its FIN. Each copy reaches the server,
+  // which answers with an ACK (seq = its snd_nxt, past its own FIN).
+  Run r = run_yaml(R"(
+name: t
+duration: 15s
+hosts:
+  a: { hz: 0 }
+  b: { hz: 0 }
+links: [ { between: [a, b], delay: 1ms } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, isn: { client: 1, server: 100 },
+      traffic: [ { at: 10s, from: client, action: close } ] }
+faults: [ { at: 5s, host: a, action: block-from, peer: b } ]
+)");
+  size_t again = r.with(NoteKind::kTailLossProbe, "a", CaptureDir::kOut).size() +
+                 r.with(NoteKind::kDataRetransmit, "a", CaptureDir::kOut).size();
+  REQUIRE(again >= 3);
+  std::vector<TraceRecord> acks;
+  for (const TraceRecord& x : r.at("b", CaptureDir::kOut))
+    if (x.seg.flags == kAck && x.t > Time::ms(10100)) acks.push_back(x);
+  CHECK(acks.size() == again);
+  for (const TraceRecord& x : acks) {
+    CHECK(x.seg.seq == 102);  // after the server's FIN (seq 101)
+    CHECK(x.seg.ack == 3);    // after the client's FIN (seq 2)
+  }
+}
+
+TEST_CASE("an application that has closed reads no end-of-file: crossing FINs give EOF to nobody") {
+  // Both close at 10 s; each FIN reaches a socket in FIN_WAIT1 (CLOSING).
+  // Measured: tests/kernel/orphan-retries.yaml (`closing`): no EOF on either side.
+  Run r = run_yaml(R"(
+name: t
+duration: 2m
+hosts:
+  a: { hz: 0 }
+  b: { hz: 0 }
+links: [ { between: [a, b], delay: 10ms } ]
+connections:
+  - { name: c, client: a, server: b, port: 80, isn: { client: 1, server: 100 },
+      traffic: [ { at: 10s, from: client, action: close }, { at: 10s, from: server, action: close } ] }
+)");
+  CHECK(r.outcome().side[0].eof_at.is_never());
+  CHECK(r.outcome().side[1].eof_at.is_never());
+  CHECK(r.outcome().fate == Fate::kClosed);
+}
+
 TEST_CASE("linux: TCP_USER_TIMEOUT bounds the black-hole write") {
   Run r = run_yaml(R"(
 name: t

@@ -37,6 +37,7 @@
 //   {retries} {retries_setting} the data retransmission limit and where it comes from
 //   {r2} {r2_setting}          illumos: R2, the time limit on retransmission
 //   {granule} {hz}             timer_note: worst-case timer error and Linux HZ
+//   {orphan_retries} {orphan_setting} orphan_give_up: the orphan retry count in force and its source
 #pragma once
 
 #include <string_view>
@@ -64,6 +65,9 @@ struct ExplainWording {
   std::string_view detect_bound;   // how long keepalive takes to notice a dead peer
   std::string_view sooner;         // which settings make a dead peer noticed sooner (a clause)
   std::string_view timer_note;     // why keepidle needs a margin below a middlebox timeout
+  // Retransmission gives up on a socket its application had closed, by a
+  // limit of its own ("" if the OS has none: the ordinary limit applies).
+  std::string_view orphan_give_up;
 };
 
 // The wording for an OS profile name. Every profile has its own table; an

@@ -29,6 +29,7 @@ enum class SysctlField : uint8_t {
   kKeepaliveAbort,     // illumos _keepalive_abort_interval: give up this long after idle
   kRetransmitAbort,    // illumos _ip_abort_interval (R2): give up on data after this long
   kSynLinearTimeouts,  // Linux tcp_syn_linear_timeouts: SYN retransmissions at the initial RTO before doubling
+  kOrphanRetries,      // Linux tcp_orphan_retries: retransmission limit once the application has closed
 };
 
 struct SysctlSpec {
@@ -57,6 +58,11 @@ struct HostTunables {
   // retransmissions keep the initial RTO (1 s) before exponential backoff,
   // and the SYN give-up limit grows by the same number. 0 elsewhere.
   int syn_linear_timeouts = 0;
+  // Linux tcp_orphan_retries: the tcp_retries2 that applies instead once the
+  // application has closed the socket (an orphan: FIN_WAIT1, CLOSING,
+  // LAST_ACK). 0, the default, means 8 while the RTO is below TCP_RTO_MAX
+  // and 0 after (tcp_orphan_retries()). Only the Linux rules read it.
+  int orphan_retries = 0;
 };
 
 // A per-socket option as a scenario's `keepalive:` block names it.

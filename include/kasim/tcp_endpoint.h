@@ -16,7 +16,8 @@
 //  * data with immediate ACKs (quick-ack mode), RTT estimation as
 //    tcp_rtt_estimator(), RTO = srtt + max(4*mdev, 200 ms), exponential
 //    backoff capped at 120 s, tail-loss probe, give-up by tcp_retries2 or
-//    TCP_USER_TIMEOUT with ETIMEDOUT and no RST;
+//    TCP_USER_TIMEOUT with ETIMEDOUT and no RST; once the application has
+//    closed (an orphan), by tcp_orphan_retries (8), silently;
 //  * keepalive exactly as tcp_keepalive_timer(): lazy timer, idle measured
 //    from the last acceptable ACK or in-order data, probe = ACK with
 //    seq snd_una-1 and no payload, give-up RST + ETIMEDOUT, TCP_USER_TIMEOUT;
@@ -24,10 +25,11 @@
 //    SYNs and for ACKs of unsent data (whose segment is dropped), answers to
 //    out-of-window segments; 0-byte ones and all challenge ACKs share one
 //    per-socket rate limit (tcp_invalid_ratelimit), data is answered at once;
-//  * FIN close with TIME_WAIT (60 s); a FIN gets a tail-loss probe like data;
+//  * FIN close with TIME_WAIT (60 s); a FIN gets a tail-loss probe like data,
+//    and a FIN received again is ACKed again;
 //    new data reaching a closed application's socket (FIN_WAIT1/2) is
 //    answered with an RST and the socket is gone (RFC 1122 4.2.2.13).
-// Not modelled: too-old ACKs (before snd_una - max_window, which Linux drops
+// Not modelled: the orphaned FIN_WAIT2 timeout (tcp_fin_timeout), too-old ACKs (before snd_una - max_window, which Linux drops
 // with a challenge ACK: treated as old ACKs), SACK, reordering buffers (out-of-order data is dropped and
 // recovered by retransmission), congestion control, delayed ACKs, window
 // scaling, TCP options.
@@ -114,11 +116,16 @@ struct TcpOutput {
   // >= 0 when keepalive gave up during this call: the probes sent unanswered
   // (set whether or not the OS sends an RST).
   int keepalive_gave_up = -1;
+  // >= 0 when retransmission gave up on an orphan (a socket its application
+  // has closed) during this call: the retransmissions sent. The socket is
+  // gone, and no AppEvent says so: nobody holds it any more.
+  int orphan_gave_up = -1;
   void clear() {
     segments.clear();
     app.clear();
     discarded = NoteKind::kNone;
     keepalive_gave_up = -1;
+    orphan_gave_up = -1;
   }
 };
 
@@ -257,6 +264,8 @@ class TcpEndpoint {
   void tlp_timer(Time now, TcpOutput& out);
   void keepalive_timer(Time now, TcpOutput& out);
   bool retransmits_timed_out(Time now, int boundary, Time rto_base) const;
+  // The retransmission boundary of an orphan (tcp_orphan_retries()).
+  int orphan_retries() const;
   Time clamp_rto_to_user_timeout(Time now) const;
 
   // Non-Linux profiles (os_profile.h rules); see tcp_endpoint_os.cc.

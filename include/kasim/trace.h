@@ -74,6 +74,10 @@ struct SideOutcome {
   Time error_at = Time::never();
   std::string error_cause;     // e.g. "RST from fw (no state, expired at 3603.000000)"
   Time eof_at = Time::never();
+  // When the kernel gave up retransmitting on this side after its
+  // application had closed it (Linux tcp_orphan_retries): never if it did
+  // not. No error goes with it: nobody holds the socket any more.
+  Time orphan_gave_up_at = Time::never();
   int keepalive_probes = 0;
 };
 
