@@ -3,8 +3,20 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <new>
+
+#if __has_include(<sys/mman.h>)
+#include <sys/mman.h>
+#endif
 
 namespace kasim {
+
+namespace {
+// Moves whole 24-byte events: a member-wise copy moves 21 bytes in two
+// overlapping pieces, and reading such a copy back soon after stalls (the
+// store cannot be forwarded to the load).
+inline void move_event(Event* to, const Event* from) { std::memcpy(static_cast<void*>(to), from, sizeof(Event)); }
+}  // namespace
 
 EventQueue::EventQueue()
     : slots_(std::make_unique<Slot[]>(static_cast<size_t>(kLevels) * kSlots)),
@@ -13,7 +25,20 @@ EventQueue::EventQueue()
 EventQueue::~EventQueue() = default;
 
 void EventQueue::grow_pool(size_t blocks) {
-  chunks_.push_back(std::make_unique_for_overwrite<Block[]>(blocks));
+  // Chunks of 2 MB and more are aligned to 2 MB and offered huge pages: a
+  // big queue's blocks are spread over tens of MB and touched at random, and
+  // with 4 KB pages most touches would also miss the TLB.
+  constexpr size_t kHuge = size_t{2} << 20;
+  size_t bytes = blocks * sizeof(Block);
+  size_t align = bytes >= kHuge ? kHuge : kBlockBytes;
+  bytes = (bytes + align - 1) / align * align;
+  void* mem = std::aligned_alloc(align, bytes);
+  if (mem == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  if (align == kHuge) madvise(mem, bytes, MADV_HUGEPAGE);  // a hint: failure is harmless
+#endif
+  blocks = bytes / sizeof(Block);
+  chunks_.emplace_back(static_cast<Block*>(mem));
   Block* c = chunks_.back().get();
   blocks_allocated_ += blocks;
   free_.reserve(blocks_allocated_);
@@ -229,22 +254,61 @@ void EventQueue::sort_run(size_t n, uint64_t differing) {
   Event* a = run_.data();
   if (n <= kInsertionSortMax) {
     for (size_t i = 1; i < n; ++i) {
-      Event e = a[i];
-      uint64_t k = key_of(e);
+      uint64_t k = key_of(a[i]);
+      if (key_of(a[i - 1]) <= k) continue;
+      Event e;
+      move_event(&e, &a[i]);
       size_t j = i;
-      for (; j > 0 && key_of(a[j - 1]) > k; --j) a[j] = a[j - 1];  // strict: stable
-      a[j] = e;
+      for (; j > 0 && key_of(a[j - 1]) > k; --j) move_event(&a[j], &a[j - 1]);  // strict: stable
+      move_event(&a[j], &e);
     }
     return;
   }
-  // LSD radix sort, one pass per kBits-bit digit in which keys differ. Each
-  // pass is stable, so the final order is by key, then by push order.
   assert(scratch_.size() >= n);
   if (!counts_) counts_ = std::make_unique<uint32_t[]>(static_cast<size_t>(kLevels) * kSlots);
   int passes[kLevels];
   int np = 0;
   for (int p = 0; p < kLevels; ++p)
     if (digit(differing, p) != 0) passes[np++] = p;
+  // First try one stable counting pass on the highest digit in which keys
+  // differ, then insertion sort: when that digit leaves few keys per bucket
+  // (a slot's events spread over its range, the usual case), the result is
+  // nearly sorted and the insertion sort costs about n. Its cost is bounded
+  // by the pairs sharing a bucket; when there are too many, the counting
+  // pass is thrown away and every digit gets a pass.
+  {
+    uint32_t* c = &counts_[0];
+    std::fill(c, c + kSlots, 0u);
+    int p = passes[np - 1];
+    for (size_t j = 0; j < n; ++j) ++c[digit(key_of(a[j]), p)];
+    uint64_t pairs = 0;
+    uint32_t sum = 0;
+    for (uint32_t d = 0; d < kSlots; ++d) {
+      uint32_t t = c[d];
+      pairs += uint64_t{t} * (t - (t != 0));
+      c[d] = sum;
+      sum += t;
+    }
+    if (np == 1 || pairs <= 2 * n) {
+      Event* b = scratch_.data();
+      for (size_t j = 0; j < n; ++j) move_event(&b[c[digit(key_of(a[j]), p)]++], &a[j]);
+      if (np > 1) {
+        for (size_t i = 1; i < n; ++i) {
+          uint64_t k = key_of(b[i]);
+          if (key_of(b[i - 1]) <= k) continue;  // the usual case: in place
+          Event e;
+          move_event(&e, &b[i]);
+          size_t j = i;
+          for (; j > 0 && key_of(b[j - 1]) > k; --j) move_event(&b[j], &b[j - 1]);  // strict: stable
+          move_event(&b[j], &e);
+        }
+      }
+      run_.swap(scratch_);
+      return;
+    }
+  }
+  // LSD radix sort, one pass per kBits-bit digit in which keys differ. Each
+  // pass is stable, so the final order is by key, then by push order.
   for (int i = 0; i < np; ++i) {
     uint32_t* c = &counts_[static_cast<size_t>(i) * kSlots];
     std::fill(c, c + kSlots, 0u);
@@ -262,7 +326,7 @@ void EventQueue::sort_run(size_t n, uint64_t differing) {
       sum += t;
     }
     int p = passes[i];
-    for (size_t j = 0; j < n; ++j) dst[c[digit(key_of(src[j]), p)]++] = src[j];
+    for (size_t j = 0; j < n; ++j) move_event(&dst[c[digit(key_of(src[j]), p)]++], &src[j]);
     std::swap(src, dst);
   }
   if (src != a) run_.swap(scratch_);

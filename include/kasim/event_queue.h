@@ -17,7 +17,9 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdlib>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -182,7 +184,8 @@ class EventQueue {
   void sort_run(size_t n, uint64_t differing_bits);
   bool run_empty() const { return run_head_ == run_end_; }
   Event take_run() {
-    Event e = run_[run_head_++];
+    Event e;
+    std::memcpy(static_cast<void*>(&e), &run_[run_head_++], sizeof(Event));  // whole: see move_event
     if (run_head_ == run_end_) run_head_ = run_end_ = 0;
     return e;
   }
@@ -208,7 +211,10 @@ class EventQueue {
   size_t run_end_ = 0;
   std::unique_ptr<uint32_t[]> counts_;  // radix sort histograms, kLevels * kSlots, made on first use
   std::vector<Block*> free_;
-  std::vector<std::unique_ptr<Block[]>> chunks_;
+  struct FreeChunk {
+    void operator()(Block* p) const { std::free(p); }
+  };
+  std::vector<std::unique_ptr<Block[], FreeChunk>> chunks_;
   size_t blocks_allocated_ = 0;
 };
 
