@@ -72,7 +72,8 @@ class EventQueue {
   // Bytes of event storage held (blocks in use or free for reuse, and the
   // sorted run's two buffers): grows to about the peak number of pending
   // events times 24.4 bytes plus one partly filled block per occupied slot,
-  // plus the largest run sorted (see below), and is kept until destruction.
+  // plus twice the largest run formed (at least 2 x 1024 events; see below),
+  // and is kept until destruction.
   size_t storage_bytes() const {
     return blocks_allocated_ * sizeof(Block) + (run_.size() + scratch_.size()) * sizeof(Event);
   }
