@@ -118,18 +118,19 @@ case "$cmd" in
       sed "s/^\(    count:\) [0-9]*$/\1 $2/" "$1" > "$tmp/$(basename "$1" .yaml)-$2.yaml"; echo "$tmp/$(basename "$1" .yaml)-$2.yaml"
     }
     echo "== small-day (typical scenario, including YAML parsing and startup)"
-    for i in 1 2 3; do /usr/bin/time -f "   %e s wall, %M KiB peak RSS" build-release/kasim run scenarios/bench/small-day.yaml --no-trace >/dev/null; done
+    /usr/bin/time -f "   200 runs of the whole process: %e s wall, %U s user, %S s sys" \
+      bash -c 'for i in $(seq 200); do build-release/kasim run scenarios/bench/small-day.yaml --no-trace >/dev/null; done'
     for n in 1000 10000 100000; do
       echo "== heartbeat-star N=$n"; build-release/kasim run "$(size scenarios/bench/heartbeat-star.yaml $n)" --no-trace --stats 2>&1 >/dev/null | sed 's/^/   /'
     done
     for n in 10000 100000 1000000; do
       echo "== fleet-day N=$n"; build-release/kasim run "$(size scenarios/bench/fleet-day.yaml $n)" --no-trace --stats 2>&1 >/dev/null | sed 's/^/   /'
     done
-    echo "== output: heartbeat-star N=2000 (780,000 packets, 1.17 M trace records, 2.34 M pcap records)"
-    hb="$(size scenarios/bench/heartbeat-star.yaml 2000)"
+    echo "== output: heartbeat-star N=2600 (1,014,000 packets on links, 1.52 M trace and pcap records)"
+    hb="$(size scenarios/bench/heartbeat-star.yaml 2600)"
     /usr/bin/time -f "   no trace: %e s wall, %U s user" build-release/kasim run "$hb" --no-trace >/dev/null
-    /usr/bin/time -f "   JSON: %e s wall, %U s user" build-release/kasim run "$hb" --format json -o "$tmp/out.json"
-    /usr/bin/time -f "   pcap: %e s wall, %U s user" build-release/kasim run "$hb" --no-trace --pcap "$tmp/out.pcap" >/dev/null
+    /usr/bin/time -f "   JSON: %e s wall, %U s user, %S s sys" build-release/kasim run "$hb" --format json -o "$tmp/out.json"
+    /usr/bin/time -f "   pcap: %e s wall, %U s user, %S s sys" build-release/kasim run "$hb" --no-trace --pcap "$tmp/out.pcap" >/dev/null
     rm -f "$tmp"/out*
     echo "== fleet-day-vanish N=1000000"
     build-release/kasim run scenarios/bench/fleet-day-vanish.yaml --no-trace --stats 2>&1 >/dev/null | sed 's/^/   /'
