@@ -194,8 +194,7 @@ Event EventQueue::pop() {
 void EventQueue::spread(Block* b, Event* tail) {
   while (b != nullptr) {
     Block* next = b->next;
-    if (next != nullptr)
-      for (size_t off = 0; off < kBlockBytes; off += 64) __builtin_prefetch(reinterpret_cast<char*>(next) + off);
+    if (next != nullptr) prefetch_block(next);
     // Copy the events out and free the block first: the puts below then
     // take this block, still in cache, instead of a cold one.
     // (Raw bytes: an Event array would be zeroed first.)
@@ -220,8 +219,7 @@ void EventQueue::fill_run(Block* head, Event* tail) {
   uint64_t differing = 0;  // bits in which some key differs from the first
   for (Block* b = head; b != nullptr;) {
     Block* next = b->next;
-    if (next != nullptr)
-      for (size_t off = 0; off < kBlockBytes; off += 64) __builtin_prefetch(reinterpret_cast<char*>(next) + off);
+    if (next != nullptr) prefetch_block(next);
     size_t m = next == nullptr ? static_cast<size_t>(tail - b->ev) : kBlockEvents;
     if (n + m > cap) {
       // Too big for a run: spread it all, the events already copied first

@@ -26,7 +26,7 @@ bool received_payload(const TcpEndpoint& ep) {
 }
 
 bool kill_sends_rst(const OsProfile& os, const TcpEndpoint& ep, bool stopped_reading) {
-  return stopped_reading && kill_rule(os).rst_if_unread && received_payload(ep);
+  return stopped_reading && os.receive.kill_resets_unread && received_payload(ep);
 }
 
 }  // namespace kasim

@@ -290,56 +290,88 @@ void TextSink::end(const RunSummary& s) {
 // ------------------------------------------------------------------ json
 
 namespace {
-// Appends v as a JSON string literal (quotes included).
-void json_string_to(fmt::memory_buffer& out, std::string_view v) {
-  out.push_back('"');
-  size_t run = 0;  // start of the pending stretch that needs no escape
-  for (size_t i = 0; i < v.size(); ++i) {
-    char c = v[i];
-    const char* esc = nullptr;
-    switch (c) {
-      case '"': esc = "\\\""; break;
-      case '\\': esc = "\\\\"; break;
-      case '\n': esc = "\\n"; break;
-      case '\t': esc = "\\t"; break;
-      case '\r': esc = "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) >= 0x20) continue;
-    }
-    out.append(v.data() + run, v.data() + i);
-    run = i + 1;
-    if (esc) put(out, esc);
-    else fmt::format_to(Out(out), "\\u{:04x}", c);
+// Writes JSON into space reserved beforehand. A packet record (the hot path
+// of a traced run: one per packet per capture point) is mostly constant
+// text and small integers, and appending them one by one through a buffer
+// (a capacity check and an out-of-line copy each) was most of the cost of
+// a JSON trace. The other records use the same writer through json_string()
+// and json_time(), so each format has one spelling.
+struct RawWriter {
+  char* p;
+  template <size_t N>
+  void lit(const char (&text)[N]) {  // a string literal, copied with its length known
+    std::memcpy(p, text, N - 1);
+    p += N - 1;
   }
-  out.append(v.data() + run, v.data() + v.size());
-  out.push_back('"');
-}
+  void raw(std::string_view v) {
+    std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  }
+  template <typename Int>
+  void num(Int v) {
+    fmt::format_int f(v);
+    raw(std::string_view(f.data(), f.size()));
+  }
+  // v as a JSON string literal, quotes included. REQUIRES room for 6 bytes
+  // per character plus 2.
+  void json(std::string_view v) {
+    *p++ = '"';
+    for (char c : v) {
+      auto u = static_cast<unsigned char>(c);
+      if (u >= 0x20 && c != '"' && c != '\\') {
+        *p++ = c;
+        continue;
+      }
+      *p++ = '\\';
+      switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\t': *p++ = 't'; break;
+        case '\r': *p++ = 'r'; break;
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          lit("u00");
+          *p++ = kHex[u >> 4];
+          *p++ = kHex[u & 15];
+        }
+      }
+    }
+    *p++ = '"';
+  }
+  void endpoint(Ipv4 a, uint16_t port) {  // "a.b.c.d:port", as format_ipv4() spells the address
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      num((a >> shift) & 255);
+      *p++ = shift > 0 ? '.' : ':';
+    }
+    num(port);
+  }
+  // Seconds with 6 decimals, as format_seconds_us(); "null" for never.
+  // REQUIRES room for 32 bytes.
+  void time(Time t) {
+    if (t.is_never()) return lit("null");
+    int64_t ns = t.count_ns();
+    uint64_t us = (ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns)) / 1000;
+    if (ns < 0) *p++ = '-';
+    num(us / 1'000'000);
+    char frac[7] = {'.', '0', '0', '0', '0', '0', '0'};
+    for (uint64_t f = us % 1'000'000, i = 6; f != 0; f /= 10, --i) frac[i] = static_cast<char>('0' + f % 10);
+    raw(std::string_view(frac, 7));
+  }
+};
+
 std::string json_string(std::string_view v) {
-  fmt::memory_buffer b;
-  json_string_to(b, v);
-  return fmt::to_string(b);
-}
-template <typename Int>
-void put_int(fmt::memory_buffer& out, Int v) {
-  fmt::format_int f(v);
-  out.append(f.data(), f.data() + f.size());
-}
-// format_seconds_us() without the temporary string; "null" for never.
-void json_time_to(fmt::memory_buffer& out, Time t) {
-  if (t.is_never()) return put(out, "null");
-  int64_t ns = t.count_ns();
-  uint64_t mag = ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns);
-  uint64_t us = mag / 1000;
-  if (ns < 0) out.push_back('-');
-  put_int(out, us / 1'000'000);
-  char frac[7] = {'.', '0', '0', '0', '0', '0', '0'};
-  for (uint64_t f = us % 1'000'000, i = 6; f != 0; f /= 10, --i) frac[i] = static_cast<char>('0' + f % 10);
-  out.append(frac, frac + 7);
+  std::string out(2 + 6 * v.size(), '\0');
+  RawWriter w{out.data()};
+  w.json(v);
+  out.resize(static_cast<size_t>(w.p - out.data()));
+  return out;
 }
 std::string json_time(Time t) {
-  fmt::memory_buffer b;
-  json_time_to(b, t);
-  return fmt::to_string(b);
+  char buf[32];
+  RawWriter w{buf};
+  w.time(t);
+  return std::string(buf, w.p);
 }
 }  // namespace
 
@@ -383,65 +415,6 @@ void JsonSink::begin(const Scenario& s) {
              json_string(s.name), json_time(s.duration), s.seed, nodes, conns);
 }
 
-// The hot path of a traced run: one record per packet per capture point.
-// Everything is appended to buf_ (no string per field) and written in
-// large chunks.
-namespace {
-// Writes a packet record into space reserved beforehand: a JSON line is
-// mostly constant text and small integers, and appending them one by one
-// through the buffer (a capacity check and an out-of-line copy each) was
-// most of the cost of a JSON trace.
-struct RawWriter {
-  char* p;
-  template <size_t N>
-  void lit(const char (&text)[N]) {  // a string literal, copied with its length known
-    std::memcpy(p, text, N - 1);
-    p += N - 1;
-  }
-  void raw(std::string_view v) {
-    std::memcpy(p, v.data(), v.size());
-    p += v.size();
-  }
-  template <typename Int>
-  void num(Int v) {
-    fmt::format_int f(v);
-    raw(std::string_view(f.data(), f.size()));
-  }
-  // As json_string_to(); REQUIRES room for 6 bytes per character plus 2.
-  void json(std::string_view v) {
-    *p++ = '"';
-    for (char c : v) {
-      auto u = static_cast<unsigned char>(c);
-      if (u >= 0x20 && c != '"' && c != '\\') {
-        *p++ = c;
-        continue;
-      }
-      *p++ = '\\';
-      switch (c) {
-        case '"': *p++ = '"'; break;
-        case '\\': *p++ = '\\'; break;
-        case '\n': *p++ = 'n'; break;
-        case '\t': *p++ = 't'; break;
-        case '\r': *p++ = 'r'; break;
-        default: {
-          static constexpr char kHex[] = "0123456789abcdef";
-          lit("u00");
-          *p++ = kHex[u >> 4];
-          *p++ = kHex[u & 15];
-        }
-      }
-    }
-    *p++ = '"';
-  }
-  void endpoint(Ipv4 a, uint16_t port) {  // "a.b.c.d:port", as format_ipv4() spells the address
-    for (int shift = 24; shift >= 0; shift -= 8) {
-      num((a >> shift) & 255);
-      *p++ = shift > 0 ? '.' : ':';
-    }
-    num(port);
-  }
-};
-}  // namespace
 
 void JsonSink::record(const TraceRecord& r) {
   const Scenario& s = *scenario_;
@@ -464,17 +437,7 @@ void JsonSink::record(const TraceRecord& r) {
   b.resize(at + bound);
   RawWriter w{b.data() + at};
   w.lit("{\"type\":\"packet\",\"t\":");
-  if (r.t.is_never()) {
-    w.lit("null");
-  } else {  // as json_time_to()
-    int64_t ns = r.t.count_ns();
-    uint64_t us = (ns < 0 ? 0 - static_cast<uint64_t>(ns) : static_cast<uint64_t>(ns)) / 1000;
-    if (ns < 0) *w.p++ = '-';
-    w.num(us / 1'000'000);
-    char frac[7] = {'.', '0', '0', '0', '0', '0', '0'};
-    for (uint64_t f = us % 1'000'000, i = 6; f != 0; f /= 10, --i) frac[i] = static_cast<char>('0' + f % 10);
-    w.raw(std::string_view(frac, 7));
-  }
+  w.time(r.t);
   w.lit(",\"t_ns\":");
   w.num(r.t.count_ns());
   w.lit(",\"node\":");
